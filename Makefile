@@ -1,0 +1,29 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(BIN)/activate
+
+demo: $(BIN)/activate  ## stand-in -> ingest over HTTP -> dbt build -> summary, offline
+	$(BIN)/python -m ingest demo
+
+test: $(BIN)/activate  ## the test suite (real HTTP, real parquet, real dbt)
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/activate
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models macros
+
+bench: $(BIN)/activate  ## client-side ingest throughput against the local stand-in
+	$(BIN)/python bench/ingest_throughput.py
+
+clean:
+	rm -rf $(VENV) target logs demo-data .pytest_cache

@@ -1,0 +1,219 @@
+"""Command line: ``python -m ingest {api,standin,demo} ...``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from ingest import settings
+from ingest.panoptes import PanoptesError
+
+log = logging.getLogger("ingest")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print(
+            "interrupted; everything landed so far is whole and the next run resumes",
+            file=sys.stderr,
+        )
+        return 130
+    except (PanoptesError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description="Land Zooniverse Panoptes classifications, subjects and workflow versions "
+        "as hive-partitioned parquet under $WAREHOUSE_DATA_DIR/raw (default: data/raw).",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    verbosity = common.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    verbosity.add_argument(
+        "-q", "--quiet", action="store_true", help="only warnings and the summary"
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    api = commands.add_parser(
+        "api",
+        parents=[common],
+        help="fetch new classifications, then their subjects and workflow versions",
+        description="Fetch from the Panoptes API every classification newer than the largest id "
+        "already landed for each (project, workflow), then the subjects they name and every "
+        "workflow version, and append them to the landing. Credentials come from the "
+        "environment only: PANOPTES_CLIENT_ID and PANOPTES_CLIENT_SECRET (OAuth "
+        "client_credentials), or PANOPTES_TOKEN (a bearer token).",
+    )
+    api.add_argument("--project-id", type=_positive_int, required=True, help="Panoptes project id")
+    api.add_argument(
+        "--workflow-id",
+        type=_positive_int,
+        action="append",
+        dest="workflow_ids",
+        metavar="ID",
+        help="workflow to fetch; repeat for several (default: every workflow of the project)",
+    )
+    api.add_argument(
+        "--api-url",
+        default=None,
+        help=f"API root (default: $PANOPTES_API_URL, else {settings.DEFAULT_API_URL})",
+    )
+    api.add_argument(
+        "--page-size",
+        type=_page_size,
+        default=100,
+        help="classifications per request, 1-100 (default 100)",
+    )
+    api.add_argument(
+        "--max-retries",
+        type=int,
+        default=8,
+        help="attempts per request after the first, on 429, 5xx, timeouts and broken bodies "
+        "(default 8)",
+    )
+    api.add_argument(
+        "--retry-backoff",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="base of the exponential backoff between attempts, with as much jitter "
+        "(default 0.5; capped at 60 s, Retry-After honoured)",
+    )
+    api.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="give up waiting for a response after this long, then retry (default 120)",
+    )
+    api.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="landing root (default: $WAREHOUSE_DATA_DIR, else data)",
+    )
+    api.set_defaults(run=_run_api)
+
+    standin = commands.add_parser(
+        "standin",
+        parents=[common],
+        help="serve the bundled Galaxy Zoo sample through a local Panoptes stand-in",
+        description="Serve a deterministic Galaxy Zoo sample (real workflow 6122 versions) with "
+        "the "
+        "Panoptes wire format: OAuth, keyset paging, optional faults. Accepts the client "
+        "id/secret in PANOPTES_CLIENT_ID/PANOPTES_CLIENT_SECRET (default: demo/demo-secret).",
+    )
+    standin.add_argument("--host", default="127.0.0.1")
+    standin.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    standin.add_argument("--classifications", type=int, default=20_000)
+    standin.add_argument("--subjects", type=int, default=1_000)
+    standin.add_argument("--seed", type=int, default=6122)
+    standin.add_argument("--token-lifetime", type=int, default=7200, help="seconds")
+    standin.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="e.g. 'rate_limit,times=2,seconds=1' or 'status,status=503,path=/classifications'",
+    )
+    standin.set_defaults(run=_run_standin)
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="offline end to end: stand-in -> ingest over HTTP -> dbt build -> summary",
+        description="Start the stand-in on a free port, ingest the bundled sample through the real "
+        "HTTP path in two passes (the second only sees what is new), run dbt build, and print a "
+        "summary. Uses its own landing directory, recreated on every run.",
+    )
+    demo.add_argument("--data-dir", type=Path, default=Path("demo-data"))
+    demo.add_argument("--classifications", type=int, default=20_000)
+    demo.add_argument("--subjects", type=int, default=1_000)
+    demo.set_defaults(run=_run_demo)
+    return parser
+
+
+def _run_api(args: argparse.Namespace) -> int:
+    from ingest.api_ingest import ingest_api
+    from ingest.landing import Landing
+    from ingest.panoptes import PanoptesClient, make_retry
+
+    credentials = settings.Credentials.from_env()
+    if not (credentials.token or (credentials.client_id and credentials.client_secret)):
+        log.warning(
+            "no credentials in the environment (PANOPTES_CLIENT_ID + PANOPTES_CLIENT_SECRET, or "
+            "PANOPTES_TOKEN); reading classifications will be refused"
+        )
+    landing = Landing(args.data_dir or settings.data_dir())
+    client = PanoptesClient(
+        args.api_url or settings.api_url(),
+        credentials,
+        retry=make_retry(attempts=args.max_retries, backoff_factor=args.retry_backoff),
+        timeout=(min(10.0, args.timeout), args.timeout),
+    )
+    try:
+        summary = ingest_api(client, landing, args.project_id, args.workflow_ids, args.page_size)
+    finally:
+        client.close()
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _run_standin(args: argparse.Namespace) -> int:
+    import os
+
+    from ingest import sample
+    from ingest.standin import Fault, PanoptesStandIn, StandInData
+
+    data = StandInData.from_sample(sample.generate(args.classifications, args.subjects, args.seed))
+    client_id = os.environ.get("PANOPTES_CLIENT_ID") or "demo"
+    secret = os.environ.get("PANOPTES_CLIENT_SECRET") or "demo-secret"
+    server = PanoptesStandIn(
+        data,
+        clients={client_id: secret},
+        token_lifetime=args.token_lifetime,
+        host=args.host,
+        port=args.port,
+    )
+    for spec in args.fault:
+        server.faults.add(Fault.parse(spec))
+    print(f"Panoptes stand-in serving project {sample.PROJECT_ID} at {server.url}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.stop()
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from ingest.demo import run_demo
+
+    return run_demo(args.data_dir, args.classifications, args.subjects)
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer id, got {text!r}")
+    return int(text)
+
+
+def _page_size(text: str) -> int:
+    value = _positive_int(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError("Panoptes caps page_size at 100")
+    return value

@@ -1,0 +1,426 @@
+"""The parquet landing: hive-partitioned, append-only, written atomically. Makes no requests.
+
+Layout under ``<data dir>/raw/``::
+
+    classifications/project_id=P/workflow_id=W/part-*.parquet
+    subjects/project_id=P/part-*.parquet
+    workflow_versions/workflow_id=W/part-*.parquet
+    rejected/source=S/part-*.parquet
+
+Partition columns are kept inside the files too, so each file reads on its own and
+``read_parquet(..., hive_partitioning = true)`` sees the same values either way.
+
+A file is written as ``.<name>.<pid>.tmp`` in its final directory (outside every
+``*.parquet`` glob), flushed to disk, then renamed into place: readers and crashes never see
+half a file. What the landing already holds (watermarks, known subjects and versions) is read
+back from the files themselves, never from a side file that could drift.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+ROWS_PER_GROUP = 10_000
+ROWS_PER_FILE = 50_000
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp$")
+_SOURCE = re.compile(r"[a-z]+")
+
+_TS = pa.timestamp("us")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    schema: pa.Schema
+    partition_by: tuple[str, ...]
+
+
+CLASSIFICATIONS = Dataset(
+    "classifications",
+    pa.schema(
+        [
+            ("classification_id", pa.int64()),
+            ("project_id", pa.int64()),
+            ("workflow_id", pa.int64()),
+            ("workflow_version", pa.string()),
+            ("user_id", pa.int64()),
+            ("subject_ids", pa.list_(pa.int64())),
+            ("created_at", _TS),
+            ("annotations", pa.string()),
+            ("metadata", pa.string()),
+            ("raw", pa.string()),
+            ("source", pa.string()),
+            ("ingested_at", _TS),
+        ]
+    ),
+    ("project_id", "workflow_id"),
+)
+
+SUBJECTS = Dataset(
+    "subjects",
+    pa.schema(
+        [
+            ("subject_id", pa.int64()),
+            ("project_id", pa.int64()),
+            ("metadata", pa.string()),
+            ("locations", pa.string()),
+            ("created_at", _TS),
+            ("updated_at", _TS),
+            ("raw", pa.string()),
+            ("source", pa.string()),
+            ("ingested_at", _TS),
+        ]
+    ),
+    ("project_id",),
+)
+
+WORKFLOW_VERSIONS = Dataset(
+    "workflow_versions",
+    pa.schema(
+        [
+            ("workflow_version_id", pa.int64()),
+            ("workflow_id", pa.int64()),
+            ("major_number", pa.int64()),
+            ("minor_number", pa.int64()),
+            ("workflow_version", pa.string()),
+            ("first_task", pa.string()),
+            ("tasks", pa.string()),
+            ("strings", pa.string()),
+            ("created_at", _TS),
+            ("raw", pa.string()),
+            ("source", pa.string()),
+            ("ingested_at", _TS),
+        ]
+    ),
+    ("workflow_id",),
+)
+
+REJECTED = Dataset(
+    "rejected",
+    pa.schema(
+        [
+            ("entity", pa.string()),
+            ("entity_id", pa.int64()),
+            ("project_id", pa.int64()),
+            ("workflow_id", pa.int64()),
+            ("reason", pa.string()),
+            ("raw", pa.string()),
+            ("source", pa.string()),
+            ("ingested_at", _TS),
+        ]
+    ),
+    ("source",),
+)
+
+
+class Landing:
+    """Read and append to the parquet landing under ``root/raw``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.raw = self.root / "raw"
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def dataset_dir(self, dataset: Dataset) -> Path:
+        return self.raw / dataset.name
+
+    def partition_dir(self, dataset: Dataset, values: dict[str, Any]) -> Path:
+        """The directory of one partition; values are checked before they become a path."""
+        directory = self.dataset_dir(dataset)
+        for column in dataset.partition_by:
+            directory /= f"{column}={_partition_value(column, values[column])}"
+        return directory
+
+    def files(self, dataset: Dataset, **partition: Any) -> list[Path]:
+        """Landed files of a dataset, optionally narrowed to leading partition values."""
+        directory = self.dataset_dir(dataset)
+        for column in dataset.partition_by:
+            if column not in partition:
+                break
+            directory /= f"{column}={_partition_value(column, partition[column])}"
+        if not directory.is_dir():
+            return []
+        return sorted(directory.rglob("*.parquet"))
+
+    # -- what is already landed ------------------------------------------------------------
+
+    def classification_watermark(self, project_id: int, workflow_id: int) -> int:
+        """Largest classification id landed (or set aside) for one (project, workflow).
+
+        Read from parquet footer statistics. Rejected API rows count too, so a bad row is set
+        aside once rather than on every run.
+        """
+        landed = self.files(CLASSIFICATIONS, project_id=project_id, workflow_id=workflow_id)
+        highest = max((_column_max(path, "classification_id") or 0 for path in landed), default=0)
+        return max(highest, self._rejected_max(project_id, workflow_id))
+
+    def _rejected_max(self, project_id: int, workflow_id: int) -> int:
+        ids = self.rejected_ids("classification", project_id=project_id, workflow_id=workflow_id)
+        return max(ids, default=0)
+
+    def rejected_ids(self, entity: str, **equal: int) -> set[int]:
+        """Ids of API resources already set aside, so they are not fetched and set aside again."""
+        files = self.files(REJECTED, source="api")
+        if not files:
+            return set()
+        filters = [("entity", "=", entity), *((k, "=", v) for k, v in equal.items())]
+        table = pq.read_table(files, columns=["entity_id"], filters=filters, partitioning=None)
+        return {i for i in table["entity_id"].to_pylist() if i is not None}
+
+    def landed_workflow_ids(self, project_id: int) -> set[int]:
+        directory = self.dataset_dir(CLASSIFICATIONS) / f"project_id={int(project_id)}"
+        if not directory.is_dir():
+            return set()
+        return {
+            int(child.name.split("=", 1)[1])
+            for child in directory.iterdir()
+            if child.is_dir() and re.fullmatch(r"workflow_id=\d+", child.name)
+        }
+
+    def missing_subject_ids(self, project_id: int) -> list[int]:
+        """Subjects named by landed classifications of a project but not landed themselves."""
+        classification_files = self.files(CLASSIFICATIONS, project_id=project_id)
+        if not classification_files:
+            return []
+        subject_files = self.files(SUBJECTS)
+        wanted = "select distinct unnest(subject_ids) as subject_id from read_parquet($files)"
+        sql = wanted
+        params: dict[str, Any] = {"files": [str(p) for p in classification_files]}
+        if subject_files:
+            sql = f"{wanted} except select subject_id from read_parquet($subject_files)"
+            params["subject_files"] = [str(p) for p in subject_files]
+        with duckdb.connect() as con:
+            rows = con.execute(f"select subject_id from ({sql}) order by 1", params).fetchall()
+        set_aside = self.rejected_ids("subject")
+        return [row[0] for row in rows if row[0] not in set_aside]
+
+    def landed_workflow_version_ids(self, workflow_id: int) -> set[int]:
+        """Versions of a workflow already landed (or set aside)."""
+        files = self.files(WORKFLOW_VERSIONS, workflow_id=workflow_id)
+        ids = self.rejected_ids("workflow_version", workflow_id=workflow_id)
+        for path in files:
+            ids.update(pq.read_table(path, columns=["workflow_version_id"])[0].to_pylist())
+        return ids
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def writer(self, dataset: Dataset, rows_per_file: int = ROWS_PER_FILE) -> DatasetWriter:
+        return DatasetWriter(self, dataset, rows_per_file)
+
+    def remove_stale_temp_files(self) -> int:
+        """Delete temporary files left by writers that are no longer running."""
+        removed = 0
+        if not self.raw.is_dir():
+            return 0
+        for path in self.raw.rglob(".*.tmp"):
+            match = _TEMP_NAME.match(path.name)
+            if match and not _process_alive(int(match.group(1))):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+class DatasetWriter:
+    """Buffers rows of one dataset and lands them as parquet files, one per partition.
+
+    Rows come as Arrow tables (``write``) or dicts (``extend``). A file is rolled every
+    ``rows_per_file`` rows so a long first run lands progress as it goes; memory stays bounded
+    by one row group per open partition. Used as a context manager: leaving normally lands what
+    is buffered, leaving on an exception discards the unfinished files (their rows were never
+    counted as landed, so the next run fetches them again).
+    """
+
+    def __init__(self, landing: Landing, dataset: Dataset, rows_per_file: int) -> None:
+        self.landing = landing
+        self.dataset = dataset
+        self.rows_per_file = rows_per_file
+        self._open: dict[tuple[Any, ...], _PartitionFile] = {}
+        self.files_written: list[Path] = []
+        self.rows_written = 0
+
+    def extend(self, rows: Iterable[dict[str, Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.write(pa.Table.from_pylist(rows, schema=self.dataset.schema))
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        table = table.select(self.dataset.schema.names).cast(self.dataset.schema)
+        for key, part_rows in _split_by(table, self.dataset.partition_by):
+            part = self._open.get(key)
+            if part is None:
+                values = dict(zip(self.dataset.partition_by, key, strict=True))
+                directory = self.landing.partition_dir(self.dataset, values)
+                part = self._open[key] = _PartitionFile(directory, self.dataset.schema)
+            part.write(part_rows)
+            if part.rows >= self.rows_per_file:
+                self._land(key)
+
+    def close(self) -> None:
+        for key in list(self._open):
+            self._land(key)
+
+    def abort(self) -> None:
+        for part in self._open.values():
+            part.discard()
+        self._open.clear()
+
+    def _land(self, key: tuple[Any, ...]) -> None:
+        part = self._open.pop(key)
+        path = part.finish()
+        if path is not None:
+            self.files_written.append(path)
+            self.rows_written += part.rows
+
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class _PartitionFile:
+    """One parquet file in the making: row groups go to a hidden temp file, renamed at the end."""
+
+    def __init__(self, directory: Path, schema: pa.Schema) -> None:
+        self.directory = directory
+        self.schema = schema
+        self.rows = 0
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.name = f"part-{stamp}-{uuid.uuid4().hex[:8]}.parquet"
+        self.temp = directory / f".{self.name}.{os.getpid()}.tmp"
+
+    def write(self, table: pa.Table) -> None:
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        self.rows += table.num_rows
+        if self._pending_rows >= ROWS_PER_GROUP:
+            self._write_group()
+
+    def _write_group(self) -> None:
+        if not self._pending_rows:
+            return
+        if self._writer is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self.temp, self.schema, compression="zstd")
+        self._writer.write_table(pa.concat_tables(self._pending))
+        self._pending = []
+        self._pending_rows = 0
+
+    def finish(self) -> Path | None:
+        """Flush, fsync and rename into place; ``None`` when no row was written."""
+        self._write_group()
+        if self._writer is None:
+            return None
+        self._writer.close()
+        _fsync(self.temp)
+        final = self.directory / self.name
+        os.replace(self.temp, final)
+        _fsync_directory(self.directory)
+        return final
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self.temp.unlink(missing_ok=True)
+
+
+def _split_by(
+    table: pa.Table, columns: tuple[str, ...]
+) -> Iterable[tuple[tuple[Any, ...], pa.Table]]:
+    """The table's rows grouped by the values of ``columns`` (usually a single group)."""
+    distinct = [pc.unique(table[column]).to_pylist() for column in columns]
+    if all(len(values) == 1 for values in distinct):
+        yield tuple(values[0] for values in distinct), table
+        return
+    keys = table.select(list(columns)).group_by(list(columns)).aggregate([]).to_pylist()
+    for key in keys:
+        mask = None
+        for column in columns:
+            match = pc.equal(table[column], key[column])
+            mask = match if mask is None else pc.and_(mask, match)
+        yield tuple(key[c] for c in columns), table.filter(mask)
+
+
+def _column_max(path: Path, column: str) -> int | None:
+    """Maximum of an integer column from the footer statistics, reading data only if absent."""
+    metadata = pq.read_metadata(path)
+    maxima: list[int] = []
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for index in range(row_group.num_columns):
+            chunk = row_group.column(index)
+            if chunk.path_in_schema != column:
+                continue
+            stats = chunk.statistics
+            if stats is None or not stats.has_min_max:
+                return _scan_max(path, column)
+            maxima.append(stats.max)
+    return max(maxima, default=None)
+
+
+def _scan_max(path: Path, column: str) -> int | None:
+    value = pc.max(pq.read_table(path, columns=[column])[column]).as_py()
+    return None if value is None else int(value)
+
+
+def _partition_value(column: str, value: Any) -> str:
+    if column == "source":
+        if not isinstance(value, str) or not _SOURCE.fullmatch(value):
+            raise ValueError(f"bad source partition value: {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{column} must be a non-negative integer, got {value!r}")
+    return str(value)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_directory(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # some filesystems refuse it; the rename stays atomic
+        _fsync(directory)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

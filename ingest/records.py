@@ -1,0 +1,152 @@
+"""Pure functions turning Panoptes subject and workflow-version resources into landing rows.
+
+Classifications, which come by the million, are converted in bulk by :mod:`ingest.convert`.
+
+Nothing here does I/O. A resource that cannot be landed raises :class:`RecordError` with a
+reason a person can act on; the caller sets the resource aside with that reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+_MAX_ID_DIGITS = 18
+
+
+class RecordError(ValueError):
+    """A resource that cannot be landed as a row; the message is the reason."""
+
+
+def parse_id(value: Any, field: str) -> int:
+    """An integer id from an int or a string of ASCII digits; anything else is an error.
+
+    Ids reach file paths and SQL, so ``" 12"``, ``"1_000"``, ``"12.0"`` or ``True`` are refused.
+    """
+    if type(value) is str and len(value) <= _MAX_ID_DIGITS and value.isascii() and value.isdigit():
+        return int(value)
+    if type(value) is int and 0 <= value < 10**_MAX_ID_DIGITS:
+        return value
+    raise RecordError(f"{field} is not an integer id: {_excerpt(value)}")
+
+
+def parse_timestamp(value: Any, field: str) -> datetime:
+    """An ISO-8601 timestamp as a naive UTC datetime (the landing stores UTC without zone)."""
+    if not isinstance(value, str):
+        raise RecordError(f"{field} is not a timestamp: {_excerpt(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise RecordError(f"{field} is not a timestamp: {_excerpt(value)}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def optional_timestamp(value: Any, field: str) -> datetime | None:
+    return None if value is None else parse_timestamp(value, field)
+
+
+def json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def convert_all(
+    resources: Iterable[Any], convert: Callable[[Any], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[tuple[Any, str]]]:
+    """Rows for the resources that convert, and (resource, reason) for those that do not."""
+    rows: list[dict[str, Any]] = []
+    rejects: list[tuple[Any, str]] = []
+    for resource in resources:
+        try:
+            rows.append(convert(resource))
+        except RecordError as exc:
+            rejects.append((resource, str(exc)))
+    return rows, rejects
+
+
+def subject_row(
+    resource: dict[str, Any], default_project_id: int, ingested_at: datetime
+) -> dict[str, Any]:
+    """One ``raw/subjects`` row from a ``/subjects`` resource."""
+    if not isinstance(resource, dict):
+        raise RecordError(f"subject is not an object: {_excerpt(resource)}")
+    links = resource.get("links") if isinstance(resource.get("links"), dict) else {}
+    project = links.get("project")
+    return {
+        "subject_id": parse_id(resource.get("id"), "id"),
+        "project_id": default_project_id if project is None else parse_id(project, "project"),
+        "metadata": json_text(resource.get("metadata") or {}),
+        "locations": json_text(resource.get("locations") or []),
+        "created_at": optional_timestamp(resource.get("created_at"), "created_at"),
+        "updated_at": optional_timestamp(resource.get("updated_at"), "updated_at"),
+        "raw": json_text(resource),
+        "source": "api",
+        "ingested_at": ingested_at,
+    }
+
+
+def workflow_version_row(
+    resource: dict[str, Any], workflow_id: int, ingested_at: datetime
+) -> dict[str, Any]:
+    """One ``raw/workflow_versions`` row from a ``/workflow_versions`` resource."""
+    if not isinstance(resource, dict):
+        raise RecordError(f"workflow version is not an object: {_excerpt(resource)}")
+    links = resource.get("links") if isinstance(resource.get("links"), dict) else {}
+    linked_workflow = links.get("workflow")
+    if linked_workflow is not None:
+        workflow_id = parse_id(linked_workflow, "links.workflow")
+    major = parse_id(resource.get("major_number"), "major_number")
+    minor = parse_id(resource.get("minor_number"), "minor_number")
+    tasks = resource.get("tasks")
+    if not isinstance(tasks, dict):
+        raise RecordError(f"tasks is not an object: {_excerpt(tasks)}")
+    strings = resource.get("strings")
+    return {
+        "workflow_version_id": parse_id(resource.get("id"), "id"),
+        "workflow_id": workflow_id,
+        "major_number": major,
+        "minor_number": minor,
+        "workflow_version": f"{major}.{minor}",
+        "first_task": resource.get("first_task"),
+        "tasks": json_text(tasks),
+        "strings": json_text(strings if isinstance(strings, dict) else {}),
+        "created_at": optional_timestamp(resource.get("created_at"), "created_at"),
+        "raw": json_text(resource),
+        "source": "api",
+        "ingested_at": ingested_at,
+    }
+
+
+def _excerpt(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def rejected_row(
+    entity: str,
+    resource: Any,
+    reason: str,
+    project_id: int | None,
+    workflow_id: int | None,
+    ingested_at: datetime,
+) -> dict[str, Any]:
+    """A ``raw/rejected`` row: the resource as received, kept with the reason it was set aside."""
+    raw_id = resource.get("id") if isinstance(resource, dict) else None
+    try:
+        entity_id: int | None = parse_id(raw_id, "id")
+    except RecordError:
+        entity_id = None
+    return {
+        "entity": entity,
+        "entity_id": entity_id,
+        "project_id": project_id,
+        "workflow_id": workflow_id,
+        "reason": reason,
+        "raw": json_text(resource),
+        "source": "api",
+        "ingested_at": ingested_at,
+    }

@@ -1,0 +1,637 @@
+"""A local Panoptes API stand-in that speaks the real wire format over HTTP.
+
+It serves what the real API serves for bulk reads: OAuth ``client_credentials`` at
+``/oauth/token``; ``/api/classifications/project`` with keyset paging (``last_id``; ``count``
+and ``page_count`` always 0; ``next_href`` set while a page is non-empty); ``/api/subjects``,
+``/api/workflows`` and ``/api/workflow_versions`` with ordinary paging. The
+``Accept: application/vnd.api+json; version=1`` header is required (404 without it), and
+classification and workflow-version reads need a valid bearer token (401 otherwise).
+
+Faults can be switched on to test clients: HTTP errors, 429 with ``Retry-After``, delays,
+dropped connections, bodies cut short or not JSON, and tokens revoked mid-stream. Every request
+is recorded (never the token itself) so tests can assert what a client asked for.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import secrets
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import orjson
+
+ACCEPT = "application/vnd.api+json; version=1"
+DEFAULT_PAGE_SIZE = 20
+PAGE_SIZE_LIMIT = 100
+FAULT_KINDS = ("status", "rate_limit", "delay", "reset", "truncate", "garbage", "expire_tokens")
+
+_LINKS = {
+    "classifications": {
+        "classifications.project": {
+            "href": "/projects/{classifications.project}",
+            "type": "projects",
+        },
+        "classifications.user": {"href": "/users/{classifications.user}", "type": "users"},
+        "classifications.user_group": {
+            "href": "/user_groups/{classifications.user_group}",
+            "type": "user_groups",
+        },
+        "classifications.workflow": {
+            "href": "/workflows/{classifications.workflow}",
+            "type": "workflows",
+        },
+        "classifications.subjects": {
+            "type": "subjects",
+            "href": "/subjects/{classifications.subjects}",
+        },
+    },
+    "subjects": {
+        "subjects.project": {"href": "/projects/{subjects.project}", "type": "projects"},
+        "subjects.collections": {
+            "href": "/collections?subject_id={subjects.id}",
+            "type": "collections",
+        },
+    },
+    "workflows": {
+        "workflows.project": {"href": "/projects/{workflows.project}", "type": "projects"}
+    },
+    "workflow_versions": {
+        "workflow_versions.workflow": {
+            "href": "/workflows/{workflow_versions.workflow}",
+            "type": "workflows",
+        }
+    },
+}
+
+
+# -- faults -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Fault:
+    """One misbehaviour, applied to the next ``times`` matching requests after ``after`` pass."""
+
+    kind: str
+    times: int = 1
+    path: str = ""
+    status: int = 503
+    seconds: float = 1.0
+    after: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {self.kind!r}; choose from {', '.join(FAULT_KINDS)}")
+
+    @classmethod
+    def parse(cls, spec: str) -> Fault:
+        """Parse ``kind[,times=N][,path=/x][,status=N][,seconds=S][,after=N]``.
+
+        For example ``rate_limit,seconds=2`` or ``status,status=503,times=3,path=/subjects``.
+        """
+        kind, *options = [part.strip() for part in spec.split(",")]
+        values: dict[str, Any] = {}
+        for option in options:
+            key, _, value = option.partition("=")
+            if key in ("times", "status", "after"):
+                values[key] = int(value)
+            elif key == "seconds":
+                values[key] = float(value)
+            elif key == "path":
+                values[key] = value
+            else:
+                raise ValueError(f"unknown fault option {key!r} in {spec!r}")
+        return cls(kind=kind, **values)
+
+
+class FaultPlan:
+    """Faults waiting to happen; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self.applied: list[tuple[str, str]] = []
+
+    def add(self, fault: Fault | str) -> None:
+        with self._lock:
+            self._faults.append(Fault.parse(fault) if isinstance(fault, str) else fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if not path.startswith(fault.path) and not path.startswith("/api" + fault.path):
+                    continue
+                if fault.after > 0:
+                    fault.after -= 1
+                    continue
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                self.applied.append((fault.kind, path))
+                return fault
+        return None
+
+
+# -- data -------------------------------------------------------------------------------------
+
+
+class _Index:
+    """Pre-serialised resources sorted by id, for cheap keyset and offset slices."""
+
+    def __init__(self, items: Iterable[tuple[float, bytes]]) -> None:
+        pairs = sorted(items)
+        self.ids = [i for i, _ in pairs]
+        self.bodies = [b for _, b in pairs]
+
+    def after(
+        self, last_id: int, visible_until: int, offset: int, limit: int
+    ) -> tuple[list[bytes], int]:
+        """Up to ``limit`` bodies with ids above ``last_id``, and the largest id among them."""
+        start = bisect.bisect_right(self.ids, last_id) + offset
+        stop = min(bisect.bisect_right(self.ids, visible_until), start + limit)
+        if start >= stop:
+            return [], last_id
+        return self.bodies[start:stop], int(self.ids[stop - 1])
+
+
+class StandInData:
+    """The resources served. Classifications can be published gradually to mimic new arrivals."""
+
+    def __init__(
+        self,
+        classifications: list[dict[str, Any]],
+        subjects: list[dict[str, Any]],
+        workflows: list[dict[str, Any]],
+        workflow_versions: list[dict[str, Any]],
+    ) -> None:
+        by_stream: dict[tuple[int, int | None], list[tuple[float, bytes]]] = {}
+        self.classification_ids: list[int] = []
+        position = 0.0
+        for resource in classifications:
+            # A resource with a broken id (tests serve some) sits just after the one before it.
+            cid = _numeric(resource.get("id"))
+            position = float(cid) if cid is not None else position + 1e-3
+            body = orjson.dumps(resource)
+            links = resource.get("links") or {}
+            project = _numeric(links.get("project")) or 0
+            workflow = _numeric(links.get("workflow")) or 0
+            by_stream.setdefault((project, workflow), []).append((position, body))
+            by_stream.setdefault((project, None), []).append((position, body))
+            if cid is not None:
+                self.classification_ids.append(cid)
+        self.classification_ids.sort()
+        self._streams = {key: _Index(items) for key, items in by_stream.items()}
+        self.subjects = {int(s["id"]): orjson.dumps(s) for s in subjects}
+        self.workflows = workflows
+        self.workflow_versions = workflow_versions
+        self.visible_until = self.classification_ids[-1] if self.classification_ids else 0
+
+    @classmethod
+    def from_sample(cls, sample: Any) -> StandInData:
+        return cls(
+            sample.classifications, sample.subjects, sample.workflows, sample.workflow_versions
+        )
+
+    def publish(self, count: int) -> list[int]:
+        """Make only the first ``count`` classifications (by id) visible; returns their ids."""
+        visible = self.classification_ids[:count]
+        self.visible_until = visible[-1] if visible else 0
+        return visible
+
+    def publish_all(self) -> None:
+        self.visible_until = self.classification_ids[-1] if self.classification_ids else 0
+
+    def classifications(
+        self, project_id: int, workflow_id: int | None, last_id: int, offset: int, limit: int
+    ) -> tuple[list[bytes], int]:
+        """A page of one stream and the id its ``next_href`` continues after."""
+        index = self._streams.get((project_id, workflow_id))
+        return index.after(last_id, self.visible_until, offset, limit) if index else ([], last_id)
+
+
+# -- server -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    params: dict[str, str]
+    authorized: bool
+    status: int = 0
+    at: float = field(default_factory=time.monotonic)
+
+
+class PanoptesStandIn:
+    """Run with ``with PanoptesStandIn(data, clients={"id": "secret"}) as api: api.url``."""
+
+    def __init__(
+        self,
+        data: StandInData,
+        clients: dict[str, str] | None = None,
+        static_tokens: Iterable[str] = (),
+        token_lifetime: int = 7200,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        require_auth: bool = True,
+    ) -> None:
+        self.data = data
+        self.clients = dict(clients or {})
+        self.static_tokens = set(static_tokens)
+        self.token_lifetime = token_lifetime
+        self.require_auth = require_auth
+        self.faults = FaultPlan()
+        self.requests: list[RecordedRequest] = []
+        self.tokens_issued = 0
+        self.connections = 0
+        self._tokens: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server.daemon_threads = True
+        self._server.standin = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def root(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.root}/api"
+
+    def start(self) -> PanoptesStandIn:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> PanoptesStandIn:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def issue_token(self) -> tuple[str, int]:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = time.monotonic() + self.token_lifetime
+            self.tokens_issued += 1
+        return token, self.token_lifetime
+
+    def token_valid(self, token: str) -> bool:
+        if token in self.static_tokens:
+            return True
+        with self._lock:
+            expires = self._tokens.get(token)
+        return expires is not None and time.monotonic() < expires
+
+    def revoke_tokens(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+    def issued_tokens(self) -> list[str]:
+        """Every token handed out and still remembered (for tests that look for leaks)."""
+        with self._lock:
+            return list(self._tokens)
+
+    def count_connection(self) -> None:
+        with self._lock:
+            self.connections += 1
+
+    def record(self, entry: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(entry)
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "PanoptesStandIn/1"
+
+    @property
+    def api(self) -> PanoptesStandIn:
+        return self.server.standin  # type: ignore[attr-defined]
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without this, Nagle's algorithm and the
+        # client's delayed ACK add ~40 ms to every response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.api.count_connection()
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet by default
+        pass
+
+    # -- dispatch --------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        token = self._bearer()
+        entry = RecordedRequest(method, parts.path, params, authorized=token is not None)
+        body = self._read_body() if method == "POST" else b""
+        fault = self.api.faults.take(parts.path)
+        if fault is not None and fault.kind in ("delay", "expire_tokens"):
+            self._prepare(fault)
+            fault = None
+        if fault is not None and fault.kind not in ("truncate",):
+            self._misbehave(fault, entry)
+            self.api.record(entry)
+            return
+        status, payload, headers = self._route(method, parts.path, params, token, body)
+        entry.status = status
+        self.api.record(entry)
+        if fault is not None:  # truncate: promise the whole body, send half, drop the line
+            self._send(status, payload[: len(payload) // 2], headers, length=len(payload))
+            self._reset()
+            return
+        self._send(status, payload, headers)
+
+    def _route(
+        self, method: str, path: str, params: dict[str, str], token: str | None, body: bytes
+    ) -> tuple[int, bytes, dict[str, str]]:
+        if method == "POST" and path == "/oauth/token":
+            return self._token(body)
+        if not path.startswith("/api/") or method != "GET":
+            return _error(404, "Not found")
+        if self.headers.get("Accept", "") != ACCEPT:
+            return _error(404, "Not found: send Accept: application/vnd.api+json; version=1")
+        if token is not None and not self.api.token_valid(token):
+            return _error(401, "You must be logged in to access this resource.")
+        resource = path[len("/api/") :].rstrip("/")
+        needs_token = resource in ("classifications/project", "workflow_versions")
+        if needs_token and token is None and self.api.require_auth:
+            return _error(401, "You must be logged in to access this resource.")
+        try:
+            if resource == "classifications/project":
+                return self._classifications(params)
+            if resource == "subjects":
+                return self._subjects(params)
+            if resource == "workflows":
+                return self._listing(
+                    "workflows", self.api.data.workflows, params, "project_id", "project"
+                )
+            if resource == "workflow_versions":
+                return self._listing(
+                    "workflow_versions",
+                    self.api.data.workflow_versions,
+                    params,
+                    "workflow_id",
+                    "workflow",
+                )
+        except ValueError as exc:
+            return _error(422, str(exc))
+        return _error(404, "Not found")
+
+    # -- resources -------------------------------------------------------------------------
+
+    def _token(self, body: bytes) -> tuple[int, bytes, dict[str, str]]:
+        content_type = self.headers.get("Content-Type", "")
+        try:
+            if "json" in content_type:
+                form = {k: str(v) for k, v in orjson.loads(body or b"{}").items()}
+            else:
+                form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
+        except (orjson.JSONDecodeError, AttributeError, UnicodeDecodeError):
+            return 400, orjson.dumps({"error": "invalid_request"}), {}
+        if form.get("grant_type") != "client_credentials":
+            return 400, orjson.dumps({"error": "unsupported_grant_type"}), {}
+        client_id, secret = form.get("client_id"), form.get("client_secret")
+        if not client_id or self.api.clients.get(client_id) != secret:
+            return (
+                401,
+                orjson.dumps(
+                    {
+                        "error": "invalid_client",
+                        "error_description": "Client authentication failed.",
+                    }
+                ),
+                {},
+            )
+        token, lifetime = self.api.issue_token()
+        return (
+            200,
+            orjson.dumps(
+                {
+                    "access_token": token,
+                    "token_type": "Bearer",
+                    "expires_in": lifetime,
+                    "scope": "public project classification subject",
+                    "created_at": int(time.time()),
+                }
+            ),
+            {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"},
+        )
+
+    def _classifications(self, params: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        page_size = _page_size(params)
+        page = _int(params.get("page"), "page", 1)
+        project = params.get("project_id")
+        workflow = params.get("workflow_id") or params.get("workflow_ids")
+        if "last_id" in params and project is None:
+            raise ValueError("Project ID required if last_id is included")
+        if project is None:
+            return _ok("classifications", [], _meta(page, page_size, 0, 0, None))
+        last_id = _int(params.get("last_id"), "last_id", 0)
+        items, page_max_id = self.api.data.classifications(
+            _int(project, "project_id", 0),
+            None if workflow is None else _int(workflow, "workflow_id", 0),
+            last_id,
+            (page - 1) * page_size,
+            page_size,
+        )
+        query = {k: v for k, v in params.items() if k != "page"}
+        next_href = None
+        if items:
+            if "last_id" in params:
+                query["last_id"] = str(page_max_id)
+            else:
+                query["page"] = str(page + 1)
+            next_href = "/classifications/project?" + urlencode(sorted(query.items()))
+        meta = _meta(page, page_size, 0, 0, next_href)
+        meta["next_page"] = page + 1 if items else None
+        return _ok("classifications", items, meta)
+
+    def _subjects(self, params: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        wanted = params.get("id") or params.get("ids") or ""
+        ids = sorted({_int(i, "id", 0) for i in wanted.split(",") if i})
+        found = [self.api.data.subjects[i] for i in ids if i in self.api.data.subjects]
+        return self._paged("subjects", found, params, "/subjects")
+
+    def _listing(
+        self,
+        name: str,
+        resources: list[dict[str, Any]],
+        params: dict[str, str],
+        filter_key: str,
+        link: str,
+    ) -> tuple[int, bytes, dict[str, str]]:
+        wanted = params.get(filter_key)
+        chosen = [
+            orjson.dumps(r)
+            for r in resources
+            if wanted is None or str((r.get("links") or {}).get(link)) == wanted
+        ]
+        return self._paged(name, chosen, params, f"/{name}")
+
+    def _paged(
+        self, name: str, items: list[bytes], params: dict[str, str], href: str
+    ) -> tuple[int, bytes, dict[str, str]]:
+        page_size = _page_size(params)
+        page = _int(params.get("page"), "page", 1)
+        count = len(items)
+        page_count = max(1, math.ceil(count / page_size))
+        chunk = items[(page - 1) * page_size : page * page_size]
+        query = {k: v for k, v in params.items() if k != "page"}
+        next_href = None
+        if page < page_count:
+            next_href = f"{href}?" + urlencode(sorted({**query, "page": str(page + 1)}.items()))
+        meta = _meta(page, page_size, count, page_count, next_href)
+        meta["next_page"] = page + 1 if next_href else None
+        return _ok(name, chunk, meta)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _bearer(self) -> str | None:
+        header = self.headers.get("Authorization", "")
+        return header[len("Bearer ") :] if header.startswith("Bearer ") else None
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(
+        self, status: int, payload: bytes, headers: dict[str, str], length: int | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", headers.pop("Content-Type", ACCEPT))
+        self.send_header("Content-Length", str(len(payload) if length is None else length))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+        self.wfile.flush()
+
+    def _prepare(self, fault: Fault) -> None:
+        """Faults that change conditions, after which the request is served normally."""
+        if fault.kind == "delay":
+            time.sleep(fault.seconds)
+        elif fault.kind == "expire_tokens":
+            self.api.revoke_tokens()
+
+    def _misbehave(self, fault: Fault, entry: RecordedRequest) -> None:
+        """Answer with an error, a rate limit, a body that is not JSON, or no answer at all."""
+        if fault.kind == "status":
+            entry.status = fault.status
+            self._send(*_error(fault.status, "Simulated failure"))
+        elif fault.kind == "rate_limit":
+            entry.status = 429
+            status, payload, headers = _error(429, "Rate limit exceeded")
+            headers["Retry-After"] = str(math.ceil(fault.seconds))
+            self._send(status, payload, headers)
+        elif fault.kind == "garbage":
+            entry.status = 200
+            self._send(
+                200, b"<html><body>502 Bad Gateway</body></html>", {"Content-Type": "text/html"}
+            )
+        else:  # reset
+            entry.status = -1
+            self._reset()
+
+    def _reset(self) -> None:
+        """Close the connection with a TCP reset, as a dropped proxy connection looks."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+
+def _ok(name: str, items: list[bytes], meta: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
+    body = (
+        b'{"'
+        + name.encode()
+        + b'":['
+        + b",".join(items)
+        + b'],"links":'
+        + orjson.dumps(_LINKS.get(name, {}))
+        + b',"meta":'
+        + orjson.dumps({name: meta})
+        + b"}"
+    )
+    return 200, body, {}
+
+
+def _meta(
+    page: int, page_size: int, count: int, page_count: int, next_href: str | None
+) -> dict[str, Any]:
+    return {
+        "page": page,
+        "page_size": page_size,
+        "count": count,
+        "include": [],
+        "page_count": page_count,
+        "previous_page": page - 1,
+        "next_page": None,
+        "first_href": None,
+        "previous_href": None,
+        "next_href": next_href,
+        "last_href": None,
+    }
+
+
+def _error(status: int, message: str) -> tuple[int, bytes, dict[str, str]]:
+    return status, orjson.dumps({"errors": [{"message": message}]}), {}
+
+
+def _page_size(params: dict[str, str]) -> int:
+    return max(
+        1, min(_int(params.get("page_size"), "page_size", DEFAULT_PAGE_SIZE), PAGE_SIZE_LIMIT)
+    )
+
+
+def _int(value: str | None, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if not value.isdigit():
+        raise ValueError(f"{name} must be an integer")
+    return int(value)
+
+
+def _numeric(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None

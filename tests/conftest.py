@@ -1,0 +1,120 @@
+"""Shared fixtures: a real Panoptes stand-in over HTTP and a real ``python -m ingest`` process."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from ingest import sample
+from ingest.standin import PanoptesStandIn, StandInData
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CLIENT_ID = "warehouse-tests"
+CLIENT_SECRET = "client-secret-9f3c1e7a-never-printed"
+PROJECT_ID = sample.PROJECT_ID
+WORKFLOW_ID = sample.WORKFLOW_ID
+OTHER_WORKFLOW_ID = 10581
+
+
+@pytest.fixture(scope="session")
+def small_sample() -> sample.Sample:
+    """1,500 classifications over 120 subjects of workflow 6122 (real versions)."""
+    return sample.generate(n_classifications=1_500, n_subjects=120)
+
+
+@pytest.fixture(scope="session")
+def two_workflow_sample() -> sample.Sample:
+    """Classifications dealt to workflow 6122 and a second workflow of the same project.
+
+    The second workflow reuses the latest 6122 version's tree: enough to test filtering by
+    workflow, which is all this is for.
+    """
+    latest = copy.deepcopy(sample.workflow_6122_versions()[-1])
+    latest["id"] = "99000001"
+    return sample.generate(
+        n_classifications=1_200,
+        n_subjects=100,
+        workflows={
+            WORKFLOW_ID: list(sample.workflow_6122_versions()),
+            OTHER_WORKFLOW_ID: [latest],
+        },
+    )
+
+
+def standin(data: StandInData, **options: Any) -> PanoptesStandIn:
+    """A stand-in that accepts the test client's credentials (use it as a context manager)."""
+    return PanoptesStandIn(data, clients={CLIENT_ID: CLIENT_SECRET}, **options)
+
+
+@pytest.fixture
+def api(small_sample: sample.Sample) -> Iterator[PanoptesStandIn]:
+    with standin(StandInData.from_sample(small_sample)) as server:
+        yield server
+
+
+@dataclass
+class IngestRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_ingest(
+    api: PanoptesStandIn,
+    data_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    credentials: bool = True,
+) -> IngestRun:
+    """Run ``python -m ingest api`` as a user would, against the stand-in."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PANOPTES_", "WAREHOUSE_"))
+    }
+    environment["WAREHOUSE_DATA_DIR"] = str(data_dir)
+    if credentials:
+        environment["PANOPTES_CLIENT_ID"] = CLIENT_ID
+        environment["PANOPTES_CLIENT_SECRET"] = CLIENT_SECRET
+    environment.update(env or {})
+    command = [
+        sys.executable, "-m", "ingest", "api",
+        "--project-id", str(PROJECT_ID),
+        "--api-url", api.url,
+        "--retry-backoff", "0.05",
+        *args,
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, env=environment, capture_output=True, text=True, timeout=300, check=False
+    )
+    return IngestRun(done.returncode, done.stdout, done.stderr)
+
+
+def landed(data_dir: Path, dataset: str = "classifications") -> list[dict[str, Any]]:
+    """Rows of a landed dataset, read the way the warehouse reads them."""
+    pattern = f"{data_dir}/raw/{dataset}/**/*.parquet"
+    with duckdb.connect() as con:
+        relation = con.sql(f"select * from read_parquet('{pattern}', hive_partitioning = true)")
+        columns = relation.columns
+        return [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
+
+
+def served_ids(items: list[dict[str, Any]], workflow_id: int | None = None) -> list[int]:
+    return sorted(
+        int(c["id"])
+        for c in items
+        if workflow_id is None or int(c["links"]["workflow"]) == workflow_id
+    )

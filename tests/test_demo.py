@@ -1,0 +1,53 @@
+"""The README's first command: stand-in, ingest over HTTP in two passes, dbt build, summary."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+from conftest import PROJECT_ROOT
+
+
+def demo(data_dir, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PANOPTES_", "WAREHOUSE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", "demo", "--data-dir", str(data_dir),
+         "--classifications", "2000", "--subjects", "150", *extra],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.dbt
+def test_demo_runs_the_pipeline_end_to_end_and_dbt_build_passes(tmp_path):
+    data_dir = tmp_path / "demo"
+
+    done = demo(data_dir)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "new classifications        1,800" in out
+    assert "new classifications          200" in out  # the second pass sees only what is new
+    assert "Completed successfully" in out
+    assert (
+        "classifications landed 2,000 (2,000 distinct), subjects 150, workflow versions 24" in out
+    )
+    assert (data_dir / "warehouse.duckdb").exists()
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select 1").fetchone() == (1,)
+
+    again = demo(data_dir)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "classifications landed 2,000 (2,000 distinct)" in again.stdout
+
+
+def test_demo_refuses_to_delete_a_directory_it_did_not_make(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+
+    done = demo(tmp_path)
+
+    assert done.returncode == 1
+    assert "was not made by the demo" in done.stderr
+    assert (tmp_path / "precious.txt").read_text() == "keep me"

@@ -113,10 +113,10 @@ def _parser() -> argparse.ArgumentParser:
         "standin",
         parents=[common],
         help="serve the bundled Galaxy Zoo sample through a local Panoptes stand-in",
-        description="Serve a deterministic Galaxy Zoo sample (real workflow 6122 versions) with "
-        "the "
-        "Panoptes wire format: OAuth, keyset paging, optional faults. Accepts the client "
-        "id/secret in PANOPTES_CLIENT_ID/PANOPTES_CLIENT_SECRET (default: demo/demo-secret).",
+        description="Serve a deterministic Galaxy Zoo sample (real workflow 6122 versions) "
+        "with the Panoptes wire format: OAuth, keyset paging, optional faults. Accepts the "
+        "client id/secret in PANOPTES_CLIENT_ID/PANOPTES_CLIENT_SECRET (default: "
+        "demo/demo-secret).",
     )
     standin.add_argument("--host", default="127.0.0.1")
     standin.add_argument("--port", type=int, default=8765, help="0 picks a free port")

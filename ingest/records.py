@@ -72,10 +72,7 @@ def subject_row(
     resource: dict[str, Any], default_project_id: int, ingested_at: datetime
 ) -> dict[str, Any]:
     """One ``raw/subjects`` row from a ``/subjects`` resource."""
-    if not isinstance(resource, dict):
-        raise RecordError(f"subject is not an object: {_excerpt(resource)}")
-    links = resource.get("links") if isinstance(resource.get("links"), dict) else {}
-    project = links.get("project")
+    project = _links(resource, "subject").get("project")
     return {
         "subject_id": parse_id(resource.get("id"), "id"),
         "project_id": default_project_id if project is None else parse_id(project, "project"),
@@ -93,10 +90,7 @@ def workflow_version_row(
     resource: dict[str, Any], workflow_id: int, ingested_at: datetime
 ) -> dict[str, Any]:
     """One ``raw/workflow_versions`` row from a ``/workflow_versions`` resource."""
-    if not isinstance(resource, dict):
-        raise RecordError(f"workflow version is not an object: {_excerpt(resource)}")
-    links = resource.get("links") if isinstance(resource.get("links"), dict) else {}
-    linked_workflow = links.get("workflow")
+    linked_workflow = _links(resource, "workflow version").get("workflow")
     if linked_workflow is not None:
         workflow_id = parse_id(linked_workflow, "links.workflow")
     major = parse_id(resource.get("major_number"), "major_number")
@@ -119,6 +113,14 @@ def workflow_version_row(
         "source": "api",
         "ingested_at": ingested_at,
     }
+
+
+def _links(resource: Any, what: str) -> dict[str, Any]:
+    """The resource's ``links`` (empty when absent); the resource must be a JSON object."""
+    if not isinstance(resource, dict):
+        raise RecordError(f"{what} is not an object: {_excerpt(resource)}")
+    links = resource.get("links")
+    return links if isinstance(links, dict) else {}
 
 
 def _excerpt(value: Any, limit: int = 60) -> str:

@@ -14,13 +14,12 @@ $(BIN)/activate: pyproject.toml
 demo: $(BIN)/activate  ## stand-in -> ingest over HTTP -> dbt build -> summary, offline
 	$(BIN)/python -m ingest demo
 
-test: $(BIN)/activate  ## the test suite (real HTTP, real parquet, real dbt)
+test: $(BIN)/activate  ## the test suite (real HTTP, real parquet, real dbt, sqlfluff)
 	$(BIN)/python -m pytest
 
-lint: $(BIN)/activate
+lint: $(BIN)/activate  ## ruff (the SQL is linted by the tests: tests/test_sql_style.py)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros
 
 bench: $(BIN)/activate  ## client-side ingest throughput against the local stand-in
 	$(BIN)/python bench/ingest_throughput.py

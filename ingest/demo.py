@@ -89,18 +89,9 @@ def _dbt_executable() -> str:
 
 def _print_summary(data_dir: Path) -> None:
     raw = data_dir / "raw"
+    database = data_dir / "warehouse.duckdb"
     with duckdb.connect() as con:
-        rows = con.execute(
-            f"""
-            select workflow_id, workflow_version, count(*) as classifications,
-                   count(distinct subject_ids[1]) as subjects,
-                   count(*) filter (where user_id is null) as anonymous
-            from read_parquet('{raw}/classifications/**/*.parquet', hive_partitioning = true)
-            group by workflow_id, workflow_version
-            order by workflow_id, string_split(workflow_version, '.')::int []
-            """
-        ).fetchall()
-        totals = con.execute(
+        landed, distinct, subjects, versions = con.execute(
             f"""
             select
                 (select count(*) from read_parquet('{raw}/classifications/**/*.parquet')),
@@ -109,16 +100,44 @@ def _print_summary(data_dir: Path) -> None:
                 (select count(*) from read_parquet('{raw}/subjects/**/*.parquet')),
                 (select count(*) from read_parquet('{raw}/workflow_versions/**/*.parquet'))
             """
-        ).fetchone()
+        ).fetchall()[0]
     print(
-        f"{'workflow':>8} {'version':>8} {'classifications':>15} {'subjects':>8} {'anonymous':>9}"
+        f"classifications landed {landed:,} ({distinct:,} distinct), subjects {subjects:,}, "
+        f"workflow versions {versions:,}"
     )
-    for workflow_id, version, count, subjects, anonymous in rows:
-        print(f"{workflow_id:>8} {version:>8} {count:>15,} {subjects:>8,} {anonymous:>9,}")
-    assert totals is not None
-    landed, distinct, subjects, versions = totals
+    with duckdb.connect(str(database), read_only=True) as con:
+        votes, unmapped = con.execute(
+            "select count(*), count(*) filter (where question is null) from flat "
+            "where schema_name is not null"
+        ).fetchall()[0]
+        catalogue = con.sql(
+            """
+            select
+                iauname,
+                round(ra, 4) as ra,
+                round(dec, 4) as dec,
+                "smooth-or-featured_total-votes" as "total",
+                round("smooth-or-featured_smooth_fraction", 3) as "smooth",
+                round("smooth-or-featured_featured-or-disk_fraction", 3) as "featured",
+                round("smooth-or-featured_artifact_fraction", 3) as "artifact",
+                round("bar_strong_fraction", 3) as "bar strong"
+            from gz_decals_dr5_vote_fractions
+            order by "smooth-or-featured_total-votes" desc, iauname
+            limit 5
+            """
+        )
+        columns, rows = catalogue.columns, catalogue.fetchall()
     print(
-        f"\nclassifications landed {landed:,} ({distinct:,} distinct), subjects {subjects:,}, "
-        f"workflow versions {versions:,}\n"
-        f"landing: {raw}   warehouse: {data_dir / 'warehouse.duckdb'}"
+        f"votes {votes:,}, of which {unmapped:,} from older workflow versions whose questions "
+        "differ (kept in flat, not counted)\n"
+    )
+    print("gz_decals_dr5_vote_fractions (smooth-or-featured and bar, a few galaxies):")
+    widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(columns)]
+    for line in [columns, *rows]:
+        print("  " + "  ".join(str(v).rjust(w) for v, w in zip(line, widths, strict=True)))
+    print(
+        f"\nquery it: duckdb -readonly {database} "
+        '"select * from gz_decals_dr5_vote_fractions limit 5"\n'
+        f"       or: python -c \"import duckdb; print(duckdb.connect('{database}', "
+        "read_only=True).sql('select * from vote_counts limit 5'))\""
     )

@@ -30,13 +30,14 @@ def test_demo_runs_the_pipeline_end_to_end_and_dbt_build_passes(tmp_path):
     out = done.stdout
     assert "new classifications        1,800" in out
     assert "new classifications          200" in out  # the second pass sees only what is new
-    assert "Completed successfully" in out
+    assert "ERROR=0" in out and "PASS=" in out
     assert (
         "classifications landed 2,000 (2,000 distinct), subjects 150, workflow versions 24" in out
     )
-    assert (data_dir / "warehouse.duckdb").exists()
+    assert "gz_decals_dr5_vote_fractions" in out and "iauname" in out
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select 1").fetchone() == (1,)
+        catalogue_rows = con.execute("select count(*) from gz_decals_dr5_vote_fractions").fetchall()
+    assert catalogue_rows == [(150,)]
 
     again = demo(data_dir)
     assert again.returncode == 0, again.stdout + again.stderr

@@ -1,0 +1,138 @@
+-- One row per classification and annotation, labelled through the classification's own
+-- workflow version. Incremental: each run takes the classifications landed since the last
+-- one, plus any kept here with an unknown workflow version whose version has landed since.
+{{
+    config(
+        materialized='incremental',
+        unique_key='classification_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+with classifications as (
+    select * from {{ ref('stg_panoptes__classifications') }}
+),
+
+version_tasks as (
+    select * from {{ ref('int_workflow_version_tasks') }}
+),
+
+versions as (
+    select * from {{ ref('stg_panoptes__workflow_versions') }}
+),
+
+{% if is_incremental() %}
+    newly_landed as (
+        select *
+        from classifications
+        where classifications.ingested_at > {{ high_water_mark('ingested_at') }}
+    ),
+
+    version_now_known as (
+        select distinct waiting.classification_id
+        from {{ this }} as waiting
+        inner join versions
+            on
+                waiting.workflow_id = versions.workflow_id
+                and waiting.workflow_major = versions.workflow_major
+                and waiting.workflow_minor = versions.workflow_minor
+        where not waiting.is_version_known
+    ),
+
+    to_derive as (
+        select * from newly_landed
+        union
+        select classifications.*
+        from classifications
+        semi join version_now_known using (classification_id)
+    ),
+{% else %}
+    to_derive as (
+        select * from classifications
+    ),
+{% endif %}
+
+annotation_rows as (
+    select
+        classification_id,
+        workflow_id,
+        workflow_version,
+        workflow_major,
+        workflow_minor,
+        subject_id,
+        user_id,
+        created_at,
+        ingested_at,
+        unnest(range(len(annotation_list))) as annotation_index,
+        unnest(annotation_list) as annotation
+    from (
+        select
+            *,
+            {{ annotation_list('annotations') }} as annotation_list
+        from to_derive
+    )
+),
+
+annotations as (
+    select
+        * exclude (annotation),
+        annotation.task,
+        annotation.value
+    from annotation_rows
+),
+
+known_versions as (
+    select
+        workflow_id,
+        workflow_major,
+        workflow_minor
+    from versions
+),
+
+labelled as (
+    select
+        annotations.classification_id,
+        annotations.annotation_index,
+        annotations.task,
+        annotations.workflow_id,
+        annotations.workflow_version,
+        annotations.workflow_major,
+        annotations.workflow_minor,
+        annotations.subject_id,
+        annotations.user_id,
+        annotations.created_at,
+        annotations.value::varchar as value,
+        version_tasks.task_type,
+        coalesce(version_tasks.is_multiple_choice, false) as is_multiple_choice,
+        version_tasks.question_text,
+        {{ annotation_answer_indices('annotations.value') }} as answer_indices,
+        version_tasks.answer_labels as version_answer_labels,
+        known_versions.workflow_id is not null as is_version_known,
+        annotations.ingested_at
+    from annotations
+    left join known_versions
+        on
+            annotations.workflow_id = known_versions.workflow_id
+            and annotations.workflow_major = known_versions.workflow_major
+            and annotations.workflow_minor = known_versions.workflow_minor
+    left join version_tasks
+        on
+            annotations.workflow_id = version_tasks.workflow_id
+            and annotations.workflow_major = version_tasks.workflow_major
+            and annotations.workflow_minor = version_tasks.workflow_minor
+            and annotations.task = version_tasks.task
+),
+
+final as (
+    select
+        * exclude (version_answer_labels),
+        case
+            when version_answer_labels is not null
+                then list_transform(answer_indices, lambda i: version_answer_labels[i + 1])
+        end as answer_labels,
+        cast('{{ run_started_at }}' as timestamp) as _loaded_at
+    from labelled
+)
+
+select * from final

@@ -1,0 +1,1 @@
+{{ vote_fractions_wide('gz_decals_dr5') }}

@@ -1,0 +1,57 @@
+-- One row per classification: the landing deduplicated on classification_id (the same
+-- classification can arrive from the API and from an export; the first landed wins).
+-- Only ids landed more than once go through the window, so a filter on ingested_at from a
+-- caller still prunes the scan of every other row.
+with landed as (
+    select * from {{ source('panoptes', 'classifications') }}
+),
+
+repeated_ids as (
+    select classification_id
+    from landed
+    group by classification_id
+    having count(*) > 1
+),
+
+landed_once as (
+    select landed.*
+    from landed
+    anti join repeated_ids using (classification_id)
+),
+
+first_landings as (
+    select landed.*
+    from landed
+    semi join repeated_ids using (classification_id)
+    qualify row_number() over (
+        partition by landed.classification_id
+        order by landed.ingested_at, landed.source, landed.created_at
+    ) = 1
+),
+
+deduplicated as (
+    select * from landed_once
+    union all
+    select * from first_landings
+),
+
+final as (
+    select
+        classification_id,
+        project_id,
+        workflow_id,
+        workflow_version,
+        user_id,
+        subject_ids,
+        created_at,
+        annotations,
+        metadata,
+        source,
+        ingested_at,
+        try_cast(split_part(workflow_version, '.', 1) as integer) as workflow_major,
+        try_cast(split_part(workflow_version, '.', 2) as integer) as workflow_minor,
+        subject_ids[1] as subject_id
+    from deduplicated
+)
+
+select * from final

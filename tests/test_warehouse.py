@@ -1,0 +1,225 @@
+"""End to end: ingest from the stand-in, `dbt build`, then an incremental ingest + build.
+
+vote_counts is checked against an independent recount in Python (tests/recount.py) for the
+`first` and `all` repeat policies, after the first build and after the incremental one; the
+incremental marts are checked against a --full-refresh build of the same landing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PROJECT_ROOT, WORKFLOW_ID, run_ingest, standin
+from recount import recount
+
+from ingest import sample
+from ingest.standin import StandInData
+
+pytestmark = pytest.mark.dbt
+
+FIRST_BATCH = 2_000
+MARTS = ["vote_counts", "subjects", "gz_decals_dr5_vote_fractions"]
+
+
+@dataclass
+class Build:
+    output: str
+    vote_counts: dict[tuple, tuple[int, int]]
+
+
+@dataclass
+class Warehouse:
+    data_dir: Path
+    sample: sample.Sample
+    builds: dict[str, Build] = field(default_factory=dict)
+
+
+def dbt(data_dir: Path, database: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PANOPTES_", "WAREHOUSE_"))}
+    env |= {"WAREHOUSE_DATA_DIR": str(data_dir), "WAREHOUSE_DB": str(database)}
+    dbt_bin = Path(os.sys.executable).parent / "dbt"
+    done = subprocess.run(
+        [str(dbt_bin), "build", *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
+        text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    return done.stdout
+
+
+def read_vote_counts(database: Path) -> dict[tuple, tuple[int, int]]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(
+            "select schema_name, subject_id, question, answer, votes, total_votes from vote_counts"
+        ).fetchall()
+    return {tuple(row[:4]): (row[4], row[5]) for row in rows}
+
+
+def build(warehouse: Warehouse, name: str, database: Path, *args: str) -> None:
+    output = dbt(warehouse.data_dir, database, *args)
+    warehouse.builds[name] = Build(output, read_vote_counts(database))
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Warehouse:
+    root = tmp_path_factory.mktemp("warehouse")
+    generated = sample.generate(n_classifications=3_000, n_subjects=150, seed=5)
+    warehouse = Warehouse(root / "data", generated)
+    first_db, all_db = root / "first.duckdb", root / "all.duckdb"
+    all_policy = ("--vars", "{repeat_classifications: all}")
+    data = StandInData.from_sample(generated)
+    with standin(data) as api:
+        data.publish(FIRST_BATCH)
+        assert (
+            run_ingest(api, warehouse.data_dir, "--workflow-id", str(WORKFLOW_ID)).returncode == 0
+        )
+        build(warehouse, "first/initial", first_db)
+        build(warehouse, "all/initial", all_db, *all_policy)
+        data.publish_all()
+        assert (
+            run_ingest(api, warehouse.data_dir, "--workflow-id", str(WORKFLOW_ID)).returncode == 0
+        )
+    build(warehouse, "first/incremental", first_db)
+    build(warehouse, "all/incremental", all_db, *all_policy)
+    shutil.copy(first_db, root / "refreshed.duckdb")
+    build(warehouse, "first/full-refresh", root / "refreshed.duckdb", "--full-refresh")
+    return warehouse
+
+
+@pytest.mark.parametrize(
+    ("build_name", "policy", "published"),
+    [
+        ("first/initial", "first", FIRST_BATCH),
+        ("all/initial", "all", FIRST_BATCH),
+        ("first/incremental", "first", None),
+        ("all/incremental", "all", None),
+    ],
+)
+def test_vote_counts_equal_an_independent_recount(warehouse, build_name, policy, published):
+    classifications = warehouse.sample.classifications[:published]
+    expected = recount(classifications, warehouse.sample.workflow_versions, policy)
+
+    actual = warehouse.builds[build_name].vote_counts
+
+    assert set(actual) == set(expected)
+    mismatches = {k: (actual[k], expected[k]) for k in expected if actual[k] != expected[k]}
+    assert not mismatches, list(mismatches.items())[:5]
+
+
+def test_the_policies_differ_on_this_sample(warehouse):
+    first = warehouse.builds["first/incremental"].vote_counts
+    every = warehouse.builds["all/incremental"].vote_counts
+    assert sum(t for _, t in every.values()) > sum(t for _, t in first.values())
+
+
+def test_an_incremental_build_derives_only_the_new_classifications(warehouse):
+    database = warehouse.data_dir.parent / "first.duckdb"
+    new = warehouse.sample.classifications[FIRST_BATCH:]
+    with duckdb.connect(str(database), read_only=True) as con:
+        latest = con.execute(
+            "select count(*), count(distinct classification_id), min(classification_id) "
+            "from derived where _loaded_at = (select max(_loaded_at) from derived)"
+        ).fetchone()
+        flat_latest = con.execute(
+            "select count(distinct classification_id) from flat "
+            "where _loaded_at = (select max(_loaded_at) from flat)"
+        ).fetchone()
+        counts_latest = con.execute(
+            "select count(distinct subject_id) from vote_counts "
+            "where _loaded_at = (select max(_loaded_at) from vote_counts)"
+        ).fetchone()
+    assert latest == (
+        sum(len(c["annotations"]) for c in new),
+        len(new),
+        int(new[0]["id"]),
+    )
+    assert flat_latest == (len(new),)
+    touched = {int(c["links"]["subjects"][0]) for c in new}
+    assert counts_latest == (len(touched),)
+
+
+def test_incremental_marts_equal_a_full_refresh(warehouse):
+    root = warehouse.data_dir.parent
+    for mart in [*MARTS, "derived", "flat"]:
+        query = f"select * exclude (_loaded_at) from {mart}"
+        with duckdb.connect(str(root / "first.duckdb"), read_only=True) as con:
+            incremental = sorted(con.execute(query).fetchall(), key=repr)
+        with duckdb.connect(str(root / "refreshed.duckdb"), read_only=True) as con:
+            refreshed = sorted(con.execute(query).fetchall(), key=repr)
+        assert incremental == refreshed, mart
+
+
+def test_unmapped_votes_are_kept_visible_and_warned_about(warehouse):
+    output = warehouse.builds["first/incremental"].output
+    assert "WARN" in output and "unmapped_votes" in output
+    with duckdb.connect(str(warehouse.data_dir.parent / "first.duckdb"), read_only=True) as con:
+        reasons = dict(
+            con.execute(
+                "select unmapped_reason, count(*) from flat where question is null "
+                "group by unmapped_reason"
+            ).fetchall()
+        )
+    # Version 63.286 asked T11 about tidal debris: never mapped onto 66.425's answers.
+    assert any("tidal debris" in reason for reason in reasons)
+
+
+def test_the_catalogue_has_one_row_per_subject_in_the_galaxy_zoo_convention(warehouse):
+    with duckdb.connect(str(warehouse.data_dir.parent / "first.duckdb"), read_only=True) as con:
+        relation = con.sql("select * from gz_decals_dr5_vote_fractions")
+        columns = relation.columns
+        rows = relation.fetchall()
+        n_subjects = con.execute(
+            "select count(distinct subject_id) from vote_counts where schema_name = 'gz_decals_dr5'"
+        ).fetchone()[0]
+    assert columns[:5] == ["iauname", "ra", "dec", "subject_id", "image_url"]
+    assert "smooth-or-featured_total-votes" in columns
+    assert "smooth-or-featured_smooth" in columns
+    assert "smooth-or-featured_smooth_fraction" in columns
+    assert "rare-features_nothing-unusual_fraction" in columns
+    assert len(rows) == n_subjects
+    record = dict(zip(columns, rows[0], strict=True))
+    assert record["iauname"].startswith("J")
+    total = record["smooth-or-featured_total-votes"]
+    answers = ("smooth", "featured-or-disk", "artifact")
+    assert sum(record[f"smooth-or-featured_{a}"] for a in answers) == total
+    counts = warehouse.builds["first/incremental"].vote_counts
+    expected = counts[("gz_decals_dr5", record["subject_id"], "smooth-or-featured", "smooth")]
+    assert (record["smooth-or-featured_smooth"], total) == expected
+
+
+def test_classifications_of_a_version_that_lands_later_are_counted_once_it_does(tmp_path):
+    generated = sample.generate(n_classifications=800, n_subjects=60, seed=11)
+    latest = generated.workflow_versions[-1]
+    data = StandInData.from_sample(generated)
+    data.workflow_versions = generated.workflow_versions[:-1]  # 66.425 not served yet
+    database = tmp_path / "warehouse.duckdb"
+    with standin(data) as api:
+        assert run_ingest(api, tmp_path / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
+        dbt(tmp_path / "data", database)
+        with duckdb.connect(str(database), read_only=True) as con:
+            waiting = con.execute(
+                "select count(distinct classification_id) from flat "
+                "where unmapped_reason = 'unknown workflow version'"
+            ).fetchall()[0][0]
+        data.workflow_versions = generated.workflow_versions
+        assert run_ingest(api, tmp_path / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
+    dbt(tmp_path / "data", database)
+
+    made_under_latest = [
+        c for c in generated.classifications
+        if c["metadata"]["workflow_version"]
+        == f"{latest['major_number']}.{latest['minor_number']}"
+    ]  # fmt: skip
+    assert waiting == len(made_under_latest) > 0
+    with duckdb.connect(str(database), read_only=True) as con:
+        still_waiting = con.execute(
+            "select count(*) from flat where unmapped_reason = 'unknown workflow version'"
+        ).fetchall()[0][0]
+    assert still_waiting == 0
+    expected = recount(generated.classifications, generated.workflow_versions, "first")
+    assert read_vote_counts(database) == expected

@@ -109,6 +109,11 @@ class TokenSource:
             )
         except requests.RequestException as exc:
             raise AuthError(f"token request to {self.token_url} failed: {_describe(exc)}") from None
+        if response.status_code in RETRY_STATUSES:
+            raise AuthError(
+                f"token endpoint {self.token_url} is unavailable (HTTP {response.status_code}"
+                f"{_retries_note(response)}); try again later"
+            )
         if response.status_code != 200:
             raise AuthError(
                 f"token request to {self.token_url} was refused (HTTP {response.status_code}): "

@@ -10,8 +10,6 @@
     config(
         materialized='incremental',
         unique_key='subject_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
     )
 }}
 -- depends_on: {{ ref('question_answer_schema') }}

@@ -166,3 +166,17 @@ def test_when_retries_run_out_the_run_fails_in_one_line_and_lands_no_partial_fil
     assert "HTTP 503 after 3 attempts" in last_line
     assert not list(tmp_path.rglob("*.tmp"))
     assert not list(tmp_path.rglob("*.parquet"))
+
+
+def test_an_unavailable_token_endpoint_is_retried_then_reported_as_unavailable(api, tmp_path):
+    api.faults.add(Fault("status", status=503, times=2, path="/oauth/token"))
+    ok = run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID))
+    assert ok.returncode == 0, ok.output
+
+    api.faults.add(Fault("status", status=503, times=100, path="/oauth/token"))
+    down = run_ingest(
+        api, tmp_path / "down", "--workflow-id", str(WORKFLOW_ID), "--max-retries", "1"
+    )
+    assert down.returncode == 1
+    assert "is unavailable (HTTP 503 after 2 attempts)" in down.stderr
+    assert CLIENT_SECRET not in down.output

@@ -5,8 +5,6 @@
     config(
         materialized='incremental',
         unique_key='classification_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
     )
 }}
 

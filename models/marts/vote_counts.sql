@@ -6,8 +6,6 @@
     config(
         materialized='incremental',
         unique_key=['schema_name', 'subject_id'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
     )
 }}
 

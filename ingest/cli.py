@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ingest import settings
+from ingest.export import ExportError
 from ingest.panoptes import PanoptesError
 
 log = logging.getLogger("ingest")
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    except (PanoptesError, OSError) as exc:
+    except (PanoptesError, ExportError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -109,6 +110,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     api.set_defaults(run=_run_api)
 
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="land the Lab's CSV data exports (classifications, workflows, subjects)",
+        description="Land Lab data exports into the same layout as the API, with source "
+        "'export'. Answer labels are mapped back to indices through the workflow version each "
+        "classification was made under (from --workflows, or versions already landed). Rows "
+        "already landed are skipped; rows that cannot be read or mapped are set aside under "
+        "raw/rejected/ with their reason.",
+    )
+    export.add_argument("--classifications", type=Path, metavar="CSV", help="classification export")
+    export.add_argument("--workflows", type=Path, metavar="CSV", help="workflow export")
+    export.add_argument("--subjects", type=Path, metavar="CSV", help="subject export")
+    export.add_argument(
+        "--project-id",
+        type=_positive_int,
+        default=None,
+        help="project the exports belong to (exports do not say; by default taken from "
+        "classifications already landed for the same workflow)",
+    )
+    export.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="landing root (default: $WAREHOUSE_DATA_DIR, else data)",
+    )
+    export.set_defaults(run=_run_export)
+
     standin = commands.add_parser(
         "standin",
         parents=[common],
@@ -170,6 +199,23 @@ def _run_api(args: argparse.Namespace) -> int:
         summary = ingest_api(client, landing, args.project_id, args.workflow_ids, args.page_size)
     finally:
         client.close()
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from ingest.export import load_exports
+    from ingest.landing import Landing
+
+    if not (args.classifications or args.workflows or args.subjects):
+        raise ExportError("give at least one of --classifications, --workflows, --subjects")
+    summary = load_exports(
+        Landing(args.data_dir or settings.data_dir()),
+        classifications=args.classifications,
+        workflows=args.workflows,
+        subjects=args.subjects,
+        project_id=args.project_id,
+    )
     print("\n".join(summary.lines()))
     return 0
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -183,14 +184,30 @@ class Landing:
         return {i for i in table["entity_id"].to_pylist() if i is not None}
 
     def landed_workflow_ids(self, project_id: int) -> set[int]:
-        directory = self.dataset_dir(CLASSIFICATIONS) / f"project_id={int(project_id)}"
-        if not directory.is_dir():
+        return {w for w, p in self.projects_by_workflow().items() if p == project_id}
+
+    def projects_by_workflow(self) -> dict[int, int]:
+        """Project of every workflow with landed classifications, from the partition names."""
+        projects: dict[int, int] = {}
+        root = self.dataset_dir(CLASSIFICATIONS)
+        if not root.is_dir():
+            return projects
+        for directory in root.glob("project_id=*/workflow_id=*"):
+            project, workflow = directory.parent.name, directory.name
+            if re.fullmatch(r"project_id=\d+", project) and re.fullmatch(
+                r"workflow_id=\d+", workflow
+            ):
+                projects[int(workflow.split("=", 1)[1])] = int(project.split("=", 1)[1])
+        return projects
+
+    def landed_version_numbers(self) -> set[tuple[int, int, int]]:
+        """(workflow, major, minor) of every landed workflow version."""
+        files = self.files(WORKFLOW_VERSIONS)
+        if not files:
             return set()
-        return {
-            int(child.name.split("=", 1)[1])
-            for child in directory.iterdir()
-            if child.is_dir() and re.fullmatch(r"workflow_id=\d+", child.name)
-        }
+        columns = ["workflow_id", "major_number", "minor_number"]
+        table = pq.read_table(files, columns=columns, partitioning=None)
+        return set(zip(*(table[c].to_pylist() for c in columns), strict=True))
 
     def missing_subject_ids(self, project_id: int) -> list[int]:
         """Subjects named by landed classifications of a project but not landed themselves."""
@@ -222,16 +239,68 @@ class Landing:
     def writer(self, dataset: Dataset, rows_per_file: int = ROWS_PER_FILE) -> DatasetWriter:
         return DatasetWriter(self, dataset, rows_per_file)
 
+    def land_query(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        dataset: Dataset,
+        query: str,
+        params: dict[str, Any],
+        partition: dict[str, Any],
+    ) -> tuple[Path | None, int]:
+        """Write the rows of a DuckDB query as one file of a partition, atomically.
+
+        DuckDB streams the query into the file (memory stays bounded); the columns are cast to
+        the dataset's schema. Returns the file and its row count; no file when no rows.
+        """
+        directory = self.partition_dir(dataset, partition)
+        directory.mkdir(parents=True, exist_ok=True)
+        name = _part_name()
+        temp = directory / f".{name}.{os.getpid()}.tmp"
+        columns = ", ".join(
+            f'cast("{field.name}" as {_DUCKDB_TYPES[str(field.type)]}) as "{field.name}"'
+            for field in dataset.schema
+        )
+        target = str(temp).replace("'", "''")
+        try:
+            rows = con.execute(
+                f"copy (select {columns} from ({query})) to '{target}' "
+                "(format parquet, compression zstd)",
+                params,
+            ).fetchall()[0][0]
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        if not rows:
+            temp.unlink(missing_ok=True)
+            return None, 0
+        _fsync(temp)
+        final = directory / name
+        os.replace(temp, final)
+        _fsync_directory(directory)
+        return final, rows
+
+    def staging_dir(self) -> Path:
+        """A private working directory outside ``raw/``, removed by the next run if left."""
+        directory = self.root / ".staging" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        directory.mkdir(parents=True)
+        return directory
+
     def remove_stale_temp_files(self) -> int:
-        """Delete temporary files left by writers that are no longer running."""
+        """Delete temporary files and staging directories of writers no longer running."""
         removed = 0
-        if not self.raw.is_dir():
-            return 0
-        for path in self.raw.rglob(".*.tmp"):
-            match = _TEMP_NAME.match(path.name)
-            if match and not _process_alive(int(match.group(1))):
-                path.unlink(missing_ok=True)
-                removed += 1
+        if self.raw.is_dir():
+            for path in self.raw.rglob(".*.tmp"):
+                match = _TEMP_NAME.match(path.name)
+                if match and not _process_alive(int(match.group(1))):
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        staging = self.root / ".staging"
+        if staging.is_dir():
+            for directory in staging.iterdir():
+                pid = directory.name.split("-", 1)[0]
+                if pid.isdigit() and not _process_alive(int(pid)):
+                    shutil.rmtree(directory, ignore_errors=True)
+                    removed += 1
         return removed
 
 
@@ -313,8 +382,7 @@ class _PartitionFile:
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._writer: pq.ParquetWriter | None = None
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        self.name = f"part-{stamp}-{uuid.uuid4().hex[:8]}.parquet"
+        self.name = _part_name()
         self.temp = directory / f".{self.name}.{os.getpid()}.tmp"
 
     def write(self, table: pa.Table) -> None:
@@ -367,6 +435,20 @@ def _split_by(
             match = pc.equal(table[column], key[column])
             mask = match if mask is None else pc.and_(mask, match)
         yield tuple(key[c] for c in columns), table.filter(mask)
+
+
+def _part_name() -> str:
+    """A new file name: sortable by time, unique across processes."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"part-{stamp}-{uuid.uuid4().hex[:8]}.parquet"
+
+
+_DUCKDB_TYPES = {
+    "int64": "bigint",
+    "string": "varchar",
+    "timestamp[us]": "timestamp",
+    "list<item: int64>": "bigint[]",
+}
 
 
 def _column_max(path: Path, column: str) -> int | None:

@@ -128,6 +128,43 @@ def _excerpt(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def workflow_export_row(row: dict[str, Any], ingested_at: datetime) -> dict[str, Any]:
+    """One ``raw/workflow_versions`` row from a row of the Lab's workflows export.
+
+    The export has one row per version: ``version`` is the major number and
+    ``minor_version`` the minor one; ``tasks`` and ``strings`` are JSON (exports older than
+    string extraction carry the labels inside ``tasks``, and no ``strings``).
+    """
+    major = parse_id(row.get("version"), "version")
+    minor = parse_id(row.get("minor_version"), "minor_version")
+    tasks = _json_object(row.get("tasks"), "tasks")
+    strings = _json_object(row.get("strings") or "{}", "strings")
+    return {
+        "workflow_version_id": None,
+        "workflow_id": parse_id(row.get("workflow_id"), "workflow_id"),
+        "major_number": major,
+        "minor_number": minor,
+        "workflow_version": f"{major}.{minor}",
+        "first_task": row.get("first_task") or None,
+        "tasks": json_text(tasks),
+        "strings": json_text(strings),
+        "created_at": None,
+        "raw": json_text(row),
+        "source": "export",
+        "ingested_at": ingested_at,
+    }
+
+
+def _json_object(text: Any, field: str) -> dict[str, Any]:
+    try:
+        value = orjson.loads(text) if isinstance(text, str) else None
+    except orjson.JSONDecodeError:
+        raise RecordError(f"{field} is not valid JSON: {_excerpt(text)}") from None
+    if not isinstance(value, dict):
+        raise RecordError(f"{field} is not a JSON object: {_excerpt(text)}")
+    return value
+
+
 def rejected_row(
     entity: str,
     resource: Any,
@@ -135,6 +172,7 @@ def rejected_row(
     project_id: int | None,
     workflow_id: int | None,
     ingested_at: datetime,
+    source: str = "api",
 ) -> dict[str, Any]:
     """A ``raw/rejected`` row: the resource as received, kept with the reason it was set aside."""
     raw_id = resource.get("id") if isinstance(resource, dict) else None
@@ -149,6 +187,6 @@ def rejected_row(
         "workflow_id": workflow_id,
         "reason": reason,
         "raw": json_text(resource),
-        "source": "api",
+        "source": source,
         "ingested_at": ingested_at,
     }

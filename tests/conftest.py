@@ -80,12 +80,7 @@ def run_ingest(
     credentials: bool = True,
 ) -> IngestRun:
     """Run ``python -m ingest api`` as a user would, against the stand-in."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PANOPTES_", "WAREHOUSE_"))
-    }
-    environment["WAREHOUSE_DATA_DIR"] = str(data_dir)
+    environment = clean_environment(data_dir)
     if credentials:
         environment["PANOPTES_CLIENT_ID"] = CLIENT_ID
         environment["PANOPTES_CLIENT_SECRET"] = CLIENT_SECRET
@@ -103,6 +98,45 @@ def run_ingest(
     return IngestRun(done.returncode, done.stdout, done.stderr)
 
 
+def clean_environment(data_dir: Path) -> dict[str, str]:
+    """The environment of a user's shell pointed at ``data_dir``: no credentials of ours, and
+    dbt's artefacts beside the data, so tests running at the same time do not share them."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PANOPTES_", "WAREHOUSE_", "DBT_"))
+    }
+    environment["WAREHOUSE_DATA_DIR"] = str(data_dir)
+    environment["DBT_TARGET_PATH"] = str(data_dir.parent / f"{data_dir.name}-dbt-target")
+    environment["DBT_LOG_PATH"] = str(data_dir.parent / f"{data_dir.name}-dbt-logs")
+    return environment
+
+
+def run_export(data_dir: Path, *args: str) -> IngestRun:
+    """Run ``python -m ingest export`` as a user would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest", "export", *args],
+        env=clean_environment(data_dir), capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+    return IngestRun(done.returncode, done.stdout, done.stderr)
+
+
+def run_dbt(data_dir: Path, database: Path, *args: str) -> str:
+    """``dbt build`` from the project root on a landing; fails the test if dbt fails.
+
+    dbt's unit tests are left to the test that runs the whole build (tests/test_demo.py); the
+    data tests run every time."""
+    env = clean_environment(data_dir) | {"WAREHOUSE_DB": str(database)}
+    dbt = Path(sys.executable).parent / "dbt"
+    done = subprocess.run(
+        [str(dbt), "build", "--exclude", "test_type:unit", *args], cwd=PROJECT_ROOT, env=env,
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    return done.stdout
+
+
 def landed(data_dir: Path, dataset: str = "classifications") -> list[dict[str, Any]]:
     """Rows of a landed dataset, read the way the warehouse reads them."""
     pattern = f"{data_dir}/raw/{dataset}/**/*.parquet"
@@ -118,3 +152,12 @@ def served_ids(items: list[dict[str, Any]], workflow_id: int | None = None) -> l
         for c in items
         if workflow_id is None or int(c["links"]["workflow"]) == workflow_id
     )
+
+
+def vote_counts_in(database: Path) -> dict[tuple, tuple[int, int]]:
+    """{(schema, subject, question, answer): (votes, total_votes)} from a built warehouse."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(
+            "select schema_name, subject_id, question, answer, votes, total_votes from vote_counts"
+        ).fetchall()
+    return {tuple(row[:4]): (row[4], row[5]) for row in rows}

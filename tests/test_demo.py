@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, clean_environment
 
 
 def demo(data_dir, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PANOPTES_", "WAREHOUSE_"))}
+    env = clean_environment(data_dir)
+    del env["WAREHOUSE_DATA_DIR"]  # the demo uses its own --data-dir
     return subprocess.run(
         [sys.executable, "-m", "ingest", "demo", "--data-dir", str(data_dir),
          "--classifications", "2000", "--subjects", "150", *extra],
@@ -38,10 +38,6 @@ def test_demo_runs_the_pipeline_end_to_end_and_dbt_build_passes(tmp_path):
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         catalogue_rows = con.execute("select count(*) from gz_decals_dr5_vote_fractions").fetchall()
     assert catalogue_rows == [(150,)]
-
-    again = demo(data_dir)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert "classifications landed 2,000 (2,000 distinct)" in again.stdout
 
 
 def test_demo_refuses_to_delete_a_directory_it_did_not_make(tmp_path):

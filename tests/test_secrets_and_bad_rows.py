@@ -60,7 +60,10 @@ def test_secrets_and_tokens_appear_in_no_output_and_no_file(small_sample, tmp_pa
 def test_help_shows_no_secret_even_when_the_environment_has_them():
     env = {"PANOPTES_CLIENT_ID": CLIENT_ID, "PANOPTES_CLIENT_SECRET": CLIENT_SECRET,
            "PANOPTES_TOKEN": "token-in-env-1f2e3d", "PATH": "/usr/bin:/bin"}  # fmt: skip
-    for args in (["--help"], ["api", "--help"], ["standin", "--help"], ["demo", "--help"]):
+    for args in (
+        ["--help"],
+        *([command, "--help"] for command in ("api", "export", "standin", "demo")),
+    ):
         done = subprocess.run(
             [sys.executable, "-m", "ingest", *args], env=env, capture_output=True, text=True
         )

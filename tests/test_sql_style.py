@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, clean_environment
 
 
 def test_sqlfluff_lint_is_clean(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_")}
-    env |= {"WAREHOUSE_DB": ":memory:", "WAREHOUSE_DATA_DIR": str(tmp_path)}
+    env = clean_environment(tmp_path / "data") | {"WAREHOUSE_DB": ":memory:"}
     sqlfluff = Path(sys.executable).parent / "sqlfluff"
     done = subprocess.run(
         [str(sqlfluff), "lint", "models", "tests/dbt", "--disable-progress-bar"],

@@ -7,15 +7,13 @@ incremental marts are checked against a --full-refresh build of the same landing
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT, WORKFLOW_ID, run_ingest, standin
+from conftest import WORKFLOW_ID, run_dbt, run_ingest, standin, vote_counts_in
 from recount import recount
 
 from ingest import sample
@@ -40,29 +38,9 @@ class Warehouse:
     builds: dict[str, Build] = field(default_factory=dict)
 
 
-def dbt(data_dir: Path, database: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PANOPTES_", "WAREHOUSE_"))}
-    env |= {"WAREHOUSE_DATA_DIR": str(data_dir), "WAREHOUSE_DB": str(database)}
-    dbt_bin = Path(os.sys.executable).parent / "dbt"
-    done = subprocess.run(
-        [str(dbt_bin), "build", *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
-        text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    return done.stdout
-
-
-def read_vote_counts(database: Path) -> dict[tuple, tuple[int, int]]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        rows = con.execute(
-            "select schema_name, subject_id, question, answer, votes, total_votes from vote_counts"
-        ).fetchall()
-    return {tuple(row[:4]): (row[4], row[5]) for row in rows}
-
-
 def build(warehouse: Warehouse, name: str, database: Path, *args: str) -> None:
-    output = dbt(warehouse.data_dir, database, *args)
-    warehouse.builds[name] = Build(output, read_vote_counts(database))
+    output = run_dbt(warehouse.data_dir, database, *args)
+    warehouse.builds[name] = Build(output, vote_counts_in(database))
 
 
 @pytest.fixture(scope="module")
@@ -190,36 +168,3 @@ def test_the_catalogue_has_one_row_per_subject_in_the_galaxy_zoo_convention(ware
     counts = warehouse.builds["first/incremental"].vote_counts
     expected = counts[("gz_decals_dr5", record["subject_id"], "smooth-or-featured", "smooth")]
     assert (record["smooth-or-featured_smooth"], total) == expected
-
-
-def test_classifications_of_a_version_that_lands_later_are_counted_once_it_does(tmp_path):
-    generated = sample.generate(n_classifications=800, n_subjects=60, seed=11)
-    latest = generated.workflow_versions[-1]
-    data = StandInData.from_sample(generated)
-    data.workflow_versions = generated.workflow_versions[:-1]  # 66.425 not served yet
-    database = tmp_path / "warehouse.duckdb"
-    with standin(data) as api:
-        assert run_ingest(api, tmp_path / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
-        dbt(tmp_path / "data", database)
-        with duckdb.connect(str(database), read_only=True) as con:
-            waiting = con.execute(
-                "select count(distinct classification_id) from flat "
-                "where unmapped_reason = 'unknown workflow version'"
-            ).fetchall()[0][0]
-        data.workflow_versions = generated.workflow_versions
-        assert run_ingest(api, tmp_path / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
-    dbt(tmp_path / "data", database)
-
-    made_under_latest = [
-        c for c in generated.classifications
-        if c["metadata"]["workflow_version"]
-        == f"{latest['major_number']}.{latest['minor_number']}"
-    ]  # fmt: skip
-    assert waiting == len(made_under_latest) > 0
-    with duckdb.connect(str(database), read_only=True) as con:
-        still_waiting = con.execute(
-            "select count(*) from flat where unmapped_reason = 'unknown workflow version'"
-        ).fetchall()[0][0]
-    assert still_waiting == 0
-    expected = recount(generated.classifications, generated.workflow_versions, "first")
-    assert read_vote_counts(database) == expected

@@ -1,0 +1,210 @@
+"""``python -m ingest export``: Lab CSV exports into the same landing as the API."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from conftest import (
+    PROJECT_ID,
+    WORKFLOW_ID,
+    landed,
+    run_dbt,
+    run_export,
+    run_ingest,
+    standin,
+    vote_counts_in,
+)
+from recount import recount
+
+from ingest import sample, sample_export
+from ingest.standin import StandInData
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SLSN = {
+    "classifications": FIXTURES / "slsn-classifications.csv",
+    "workflows": FIXTURES / "slsn-workflows.csv",
+}
+
+
+def comparable(row: dict) -> tuple:
+    """What an API row and an export row of one classification must agree on."""
+    return (
+        row["classification_id"],
+        row["project_id"],
+        row["workflow_id"],
+        row["workflow_version"],
+        row["user_id"],
+        row["subject_ids"],
+        row["created_at"].replace(microsecond=0),  # exports keep whole seconds
+        json.loads(row["annotations"]),
+    )
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> tuple[sample.Sample, dict[str, Path]]:
+    generated = sample.generate(n_classifications=1_200, n_subjects=90, seed=21)
+    paths = sample_export.write_exports(generated, tmp_path_factory.mktemp("exports"))
+    return generated, paths
+
+
+def export_args(paths: dict[str, Path], *kinds: str) -> list[str]:
+    return [arg for kind in kinds for arg in (f"--{kind}", str(paths[kind]))]
+
+
+def test_an_export_lands_exactly_as_the_api_does(exported, tmp_path):
+    generated, paths = exported
+    with standin(StandInData.from_sample(generated)) as api:
+        assert run_ingest(api, tmp_path / "api", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
+
+    run = run_export(
+        tmp_path / "export", *export_args(paths, "classifications", "workflows", "subjects"),
+        "--project-id", str(PROJECT_ID),
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.output
+    assert "new classifications        1,200" in run.stdout
+    from_api = sorted(comparable(r) for r in landed(tmp_path / "api"))
+    from_export = sorted(comparable(r) for r in landed(tmp_path / "export"))
+    assert from_export == from_api
+    assert {r["source"] for r in landed(tmp_path / "export")} == {"export"}
+    assert len(landed(tmp_path / "export", "subjects")) == 90
+    assert len(landed(tmp_path / "export", "workflow_versions")) == 24
+
+
+def test_overlapping_loads_add_nothing_twice_and_count_like_the_api(exported, tmp_path):
+    generated, paths = exported
+    data = StandInData.from_sample(generated)
+    data.publish(700)
+    with standin(data) as api:
+        assert run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID)).returncode == 0
+
+    first = run_export(tmp_path, *export_args(paths, "classifications", "workflows"))
+    again = run_export(tmp_path, *export_args(paths, "classifications", "workflows"))
+
+    assert first.returncode == 0, first.output
+    assert "new classifications          500" in first.stdout
+    assert "already landed               700" in first.stdout
+    assert "project" not in first.stderr  # the project was taken from the API landing
+    assert again.returncode == 0, again.output
+    assert "new classifications            0" in again.stdout
+    assert "files landed                   0" in again.stdout
+    rows = landed(tmp_path)
+    assert len(rows) == 1_200 and {r["project_id"] for r in rows} == {PROJECT_ID}
+    run_dbt(tmp_path, tmp_path / "warehouse.duckdb")
+    expected = recount(generated.classifications, generated.workflow_versions, "first")
+    assert vote_counts_in(tmp_path / "warehouse.duckdb") == expected
+
+
+def test_real_galaxy_zoo_export_rows_map_to_the_indices_of_their_own_versions(tmp_path):
+    real_versions = sample.generate(n_classifications=0, n_subjects=1)
+    workflows = tmp_path / "workflows.csv"
+    with workflows.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(sample_export.WORKFLOW_HEADER)
+        writer.writerows(sample_export.workflow_rows(real_versions))
+
+    run = run_export(
+        tmp_path / "data", "--classifications", str(FIXTURES / "gz-decals-classifications.csv"),
+        "--workflows", str(workflows),
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.output
+    versions = {
+        f"{v['major_number']}.{v['minor_number']}": v for v in real_versions.workflow_versions
+    }
+    with (FIXTURES / "gz-decals-classifications.csv").open(newline="") as handle:
+        exported_rows = {int(r["classification_id"]): r for r in csv.DictReader(handle)}
+    rows = landed(tmp_path / "data")
+    assert len(rows) == len(exported_rows) == 9
+    for row in rows:
+        source = exported_rows[row["classification_id"]]
+        version = versions[source["workflow_version"]]
+        expected = [
+            {"task": a["task"], "value": _index_of(version, a["task"], a["value"])}
+            for a in json.loads(source["annotations"])
+        ]
+        assert json.loads(row["annotations"]) == expected
+
+
+def _index_of(version: dict, task_key: str, value: object) -> object:
+    task = version["tasks"][task_key]
+    labels = [version["strings"].get(a["label"], a["label"]) for a in task["answers"]]
+    if isinstance(value, list):
+        return [labels.index(v) for v in value]
+    return None if value is None else labels.index(value)
+
+
+def broken_export(tmp_path: Path) -> Path:
+    """The real SLSN export with one problem per row, and a last line cut short."""
+    with SLSN["classifications"].open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        header, rows = reader.fieldnames, list(reader)
+    rows[0]["annotations"] = '[{"task": "T0", "value": '
+    rows[1]["classification_id"] = "12ab"
+    rows[2]["subject_ids"] = ""
+    rows[3]["workflow_version"] = "99.1"
+    rows[4]["annotations"] = '[{"task": "T0", "task_label": "rising?", "value": "Maybe"}]'
+    rows[5]["created_at"] = "yesterday"
+    path = tmp_path / "broken.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+        handle.write('543699999,not-logged-in-abc,,abc,10,Superluminous Supernovae,16.55,"{')
+    return path
+
+
+def test_rows_that_cannot_be_read_or_mapped_are_set_aside_and_the_rest_land(tmp_path):
+    run = run_export(
+        tmp_path, "--classifications", str(broken_export(tmp_path)),
+        "--workflows", str(SLSN["workflows"]),
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.output
+    assert [r["classification_id"] for r in landed(tmp_path)] == [543695453]
+    reasons = sorted(r["reason"] for r in landed(tmp_path, "rejected"))
+    assert len(reasons) == 7
+    assert "annotations is not a JSON list" in reasons
+    assert "classification_id is not an integer id: 12ab" in reasons
+    assert "classification has no subject" in reasons
+    assert "workflow 10 version 99.1 is in neither the workflows export nor the landing" in reasons
+    assert "T0 answer is not a label of workflow 10 version 16.55: Maybe" in reasons
+    assert 'created_at is not "YYYY-MM-DD HH:MM:SS UTC": yesterday' in reasons
+    assert "broken.csv line 9: Value with unterminated quote found." in reasons
+    assert "rejected rows                  7" in run.stdout
+    run_dbt(tmp_path, tmp_path / "warehouse.duckdb")  # the warehouse still builds
+
+
+def test_classifications_of_versions_nobody_knows_are_never_guessed(tmp_path):
+    run = run_export(
+        tmp_path, "--classifications", str(FIXTURES / "fossil-finder-classifications.csv")
+    )
+
+    assert run.returncode == 0, run.output
+    assert not list(tmp_path.rglob("raw/classifications/**/*.parquet"))
+    rejected = landed(tmp_path, "rejected")
+    assert len(rejected) == 41
+    assert {r["reason"] for r in rejected} == {
+        "workflow 371 version 160.317 is in neither the workflows export nor the landing",
+        "workflow 1962 version 31.37 is in neither the workflows export nor the landing",
+    }
+
+
+def test_a_missing_file_or_column_is_a_clear_error(tmp_path):
+    missing = run_export(tmp_path, "--classifications", str(tmp_path / "nope.csv"))
+    assert missing.returncode == 1 and "no such export file" in missing.stderr
+
+    headless = tmp_path / "bad.csv"
+    headless.write_text("classification_id,annotations\n1,[]\n")
+    lacking = run_export(tmp_path, "--classifications", str(headless))
+    assert lacking.returncode == 1
+    assert (
+        "lacks the column(s) workflow_id, workflow_version, created_at, subject_ids"
+        in lacking.stderr
+    )
+
+    nothing = run_export(tmp_path)
+    assert nothing.returncode == 1 and "give at least one of" in nothing.stderr

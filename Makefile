@@ -21,8 +21,9 @@ lint: $(BIN)/activate  ## ruff (the SQL is linted by the tests: tests/test_sql_s
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(BIN)/activate  ## client-side ingest throughput against the local stand-in
+bench: $(BIN)/activate  ## ingest throughput against the local stand-in; crossmatch speed
 	$(BIN)/python bench/ingest_throughput.py
+	$(BIN)/python bench/crossmatch.py
 
 clean:
 	rm -rf $(VENV) target logs demo-data .pytest_cache

@@ -138,6 +138,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(run=_run_export)
 
+    catalogue = commands.add_parser(
+        "catalogue",
+        parents=[common],
+        help="convert an external catalogue's FITS table to parquet for the crossmatch",
+        description="Read the first table of a FITS file (e.g. the NASA-Sloan Atlas) with astropy "
+        "and write it as parquet under $WAREHOUSE_DATA_DIR/catalogues/, for dbt's "
+        "external_catalogue var. Columns holding an array per row are left out.",
+    )
+    catalogue.add_argument("fits", type=Path, help="FITS file")
+    catalogue.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="landing root (default: $WAREHOUSE_DATA_DIR, else data)",
+    )
+    catalogue.set_defaults(run=_run_catalogue)
+
     standin = commands.add_parser(
         "standin",
         parents=[common],
@@ -216,6 +233,16 @@ def _run_export(args: argparse.Namespace) -> int:
         subjects=args.subjects,
         project_id=args.project_id,
     )
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _run_catalogue(args: argparse.Namespace) -> int:
+    from ingest.catalogue import convert_fits
+
+    if not args.fits.is_file():
+        raise OSError(f"no such file: {args.fits}")
+    summary = convert_fits(args.fits, args.data_dir or settings.data_dir())
     print("\n".join(summary.lines()))
     return 0
 

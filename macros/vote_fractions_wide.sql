@@ -1,7 +1,12 @@
 {#- A schema's catalogue: one row per subject in the Galaxy Zoo column convention, built from
-    vote_counts and the schema's seed rows. Per question, in seed order:
-    "{question}_total-votes", then per answer "{question}_{answer}" (votes) and
-    "{question}_{answer}_fraction". A campaign's model is one line:
+    vote_counts, question_predictions and the schema's seed rows. Per question, in seed order:
+    "{question}_total-votes", "{question}_prediction", "{question}_prediction-conf"; then per
+    answer "{question}_{answer}" (votes), "{question}_{answer}_fraction",
+    "{question}_{answer}_fraction_min" and "_fraction_max" (Wilson interval at
+    var('fraction_interval_level')) and "{question}_{answer}_cumulative" (the fraction of
+    volunteers who gave that answer along its path down the tree). A subject enters once its
+    most answered question has var('catalogue_min_total_votes') votes. A campaign's model is
+    one line:
     {{ vote_fractions_wide('gz_decals_dr5') }}
     Incremental like vote_counts: recomputes subjects with new votes or a new subject record.
     After changing a schema's seed rows, rebuild it with --full-refresh. -#}
@@ -14,11 +19,21 @@
 }}
 -- depends_on: {{ ref('question_answer_schema') }}
 {%- set questions = schema_questions(schema_name) %}
+{%- set per_answer = [
+    ('votes', ''), ('vote_fraction', '_fraction'), ('vote_fraction_lower', '_fraction_min'),
+    ('vote_fraction_upper', '_fraction_max'), ('cumulative_fraction', '_cumulative'),
+] %}
 
 with vote_counts as (
     select *
     from {{ ref('vote_counts') }}
-    where schema_name = {{ sql_string(schema_name) }}
+    where vote_counts.schema_name = {{ sql_string(schema_name) }}
+),
+
+predictions as (
+    select *
+    from {{ ref('question_predictions') }}
+    where question_predictions.schema_name = {{ sql_string(schema_name) }}
 ),
 
 subjects as (
@@ -26,43 +41,61 @@ subjects as (
 ),
 
 changed_subjects as (
-    select distinct subject_id
+    select distinct vote_counts.subject_id
     from vote_counts
     {% if is_incremental() %}
-        where _loaded_at > (
-            select coalesce(max(_loaded_at), '-infinity'::timestamp) from {{ this }}
-        )
+        where vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
         union
         select subjects.subject_id
         from subjects
         semi join vote_counts using (subject_id)
-        where subjects._loaded_at > (
-            select coalesce(max(_loaded_at), '-infinity'::timestamp) from {{ this }}
-        )
+        where subjects._loaded_at > {{ high_water_mark('_loaded_at') }}
     {% endif %}
 ),
 
-pivoted as (
-    select
-        vote_counts.subject_id,
-        {%- for question, answers in questions %}
-        max(vote_counts.total_votes) filter (
-            where vote_counts.question = {{ sql_string(question) }}
-        ) as {{ adapter.quote(question ~ '_total-votes') }},
-            {%- for answer in answers %}
-        max(vote_counts.votes) filter (
-            where vote_counts.question = {{ sql_string(question) }}
-            and vote_counts.answer = {{ sql_string(answer) }}
-        ) as {{ adapter.quote(question ~ '_' ~ answer) }},
-        max(vote_counts.vote_fraction) filter (
-            where vote_counts.question = {{ sql_string(question) }}
-            and vote_counts.answer = {{ sql_string(answer) }}
-        ) as {{ adapter.quote(question ~ '_' ~ answer ~ '_fraction') }},
-            {%- endfor %}
-        {%- endfor %}
+catalogued_subjects as (
+    select vote_counts.subject_id
     from vote_counts
     semi join changed_subjects using (subject_id)
     group by vote_counts.subject_id
+    having max(vote_counts.total_votes) >= {{ var('catalogue_min_total_votes', 0) | int }}
+),
+
+answers_pivoted as (
+    select
+        vote_counts.subject_id,
+        {%- for question, answers in questions %}
+            {%- for answer in answers %}
+                {%- for column, suffix in per_answer %}
+        max(vote_counts.{{ column }}) filter (
+            where vote_counts.question = {{ sql_string(question) }}
+            and vote_counts.answer = {{ sql_string(answer) }}
+        ) as {{ adapter.quote(question ~ '_' ~ answer ~ suffix) }},
+                {%- endfor %}
+            {%- endfor %}
+        {%- endfor %}
+    from vote_counts
+    semi join catalogued_subjects using (subject_id)
+    group by vote_counts.subject_id
+),
+
+questions_pivoted as (
+    select
+        predictions.subject_id,
+        {%- for question, answers in questions %}
+        max(predictions.total_votes) filter (
+            where predictions.question = {{ sql_string(question) }}
+        ) as {{ adapter.quote(question ~ '_total-votes') }},
+        max(predictions.prediction) filter (
+            where predictions.question = {{ sql_string(question) }}
+        ) as {{ adapter.quote(question ~ '_prediction') }},
+        max(predictions.prediction_conf) filter (
+            where predictions.question = {{ sql_string(question) }}
+        ) as {{ adapter.quote(question ~ '_prediction-conf') }},
+        {%- endfor %}
+    from predictions
+    semi join catalogued_subjects using (subject_id)
+    group by predictions.subject_id
 ),
 
 final as (
@@ -70,11 +103,21 @@ final as (
         subjects.iauname,
         subjects.ra,
         subjects.dec,
-        pivoted.subject_id,
+        questions_pivoted.subject_id,
         subjects.image_url,
-        pivoted.* exclude (subject_id),
-        cast('{{ run_started_at }}' as timestamp) as _loaded_at
-    from pivoted
+        {%- for question, answers in questions %}
+        questions_pivoted.{{ adapter.quote(question ~ '_total-votes') }},
+        questions_pivoted.{{ adapter.quote(question ~ '_prediction') }},
+        questions_pivoted.{{ adapter.quote(question ~ '_prediction-conf') }},
+            {%- for answer in answers %}
+                {%- for column, suffix in per_answer %}
+        answers_pivoted.{{ adapter.quote(question ~ '_' ~ answer ~ suffix) }},
+                {%- endfor %}
+            {%- endfor %}
+        {%- endfor %}
+        {{ run_started_timestamp() }} as _loaded_at
+    from questions_pivoted
+    inner join answers_pivoted using (subject_id)
     left join subjects using (subject_id)
 )
 

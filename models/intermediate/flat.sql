@@ -48,6 +48,8 @@ mapped as (
         votes.created_at,
         votes.workflow_id,
         votes.workflow_version,
+        votes.workflow_major,
+        votes.workflow_minor,
         votes.subject_id,
         votes.user_id,
         votes.task,

@@ -1,0 +1,1 @@
+{{ catalogue_join('gz_decals_dr5') }}

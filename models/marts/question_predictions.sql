@@ -1,0 +1,42 @@
+-- Per subject and question of a schema: the majority answer and its confidence (its vote
+-- fraction); ties go to the answer listed first in the seed. Null when nobody answered.
+-- Incremental: recomputes the subjects vote_counts recomputed.
+{{
+    config(
+        materialized='incremental',
+        unique_key=['schema_name', 'subject_id'],
+    )
+}}
+
+with vote_counts as (
+    select * from {{ ref('vote_counts') }}
+    {% if is_incremental() %}
+        where vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
+    {% endif %}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by schema_name, subject_id, question
+            order by votes desc, answer_order asc
+        ) as answer_rank
+    from vote_counts
+),
+
+final as (
+    select
+        schema_name,
+        subject_id,
+        question,
+        question_order,
+        case when total_votes > 0 then answer end as prediction,
+        case when total_votes > 0 then vote_fraction end as prediction_conf,
+        total_votes,
+        {{ run_started_timestamp() }} as _loaded_at
+    from ranked
+    where answer_rank = 1
+)
+
+select * from final

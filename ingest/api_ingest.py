@@ -22,7 +22,14 @@ import pyarrow.compute as pc
 
 from ingest import records
 from ingest.convert import ClassificationConverter
-from ingest.landing import CLASSIFICATIONS, REJECTED, SUBJECTS, WORKFLOW_VERSIONS, Landing
+from ingest.landing import (
+    CLASSIFICATIONS,
+    REJECTED,
+    ROWS_PER_FILE,
+    SUBJECTS,
+    WORKFLOW_VERSIONS,
+    Landing,
+)
 from ingest.panoptes import MAX_PAGE_SIZE, PanoptesClient, PanoptesError, RawPage
 from ingest.progress import Progress
 
@@ -88,6 +95,7 @@ def ingest_api(
     workflow_ids: list[int] | None = None,
     page_size: int = MAX_PAGE_SIZE,
     progress: Progress | None = None,
+    rows_per_file: int = ROWS_PER_FILE,
 ) -> ApiIngestSummary:
     started = time.monotonic()
     progress = progress or Progress()
@@ -109,8 +117,9 @@ def ingest_api(
         streaming = time.monotonic()
         for workflow_id in summary.workflow_ids:
             _ingest_classifications(
-                client, landing, project_id, workflow_id, page_size, progress, summary
-            )
+                client, landing, project_id, workflow_id, page_size, progress, summary,
+                rows_per_file,
+            )  # fmt: skip
         summary.classification_seconds = time.monotonic() - streaming
         _ingest_subjects(client, landing, project_id, progress, summary)
         known = set(summary.workflow_ids) | landing.landed_workflow_ids(project_id)
@@ -130,6 +139,7 @@ def _ingest_classifications(
     page_size: int,
     progress: Progress,
     summary: ApiIngestSummary,
+    rows_per_file: int = ROWS_PER_FILE,
 ) -> None:
     last_id = landing.classification_watermark(project_id, workflow_id)
     log.info("workflow %d: asking for classifications after id %d", workflow_id, last_id)
@@ -150,7 +160,10 @@ def _ingest_classifications(
         batch.clear()
 
     try:
-        with landing.writer(CLASSIFICATIONS) as landed, landing.writer(REJECTED) as rejected:
+        with (
+            landing.writer(CLASSIFICATIONS, rows_per_file) as landed,
+            landing.writer(REJECTED) as rejected,
+        ):
             pages = client.classification_pages(project_id, workflow_id, last_id, page_size)
             for page in _prefetched(pages):
                 batch.append(page.body)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ingest import settings
 from ingest.export import ExportError
+from ingest.lock import LockTimeout, holding
 from ingest.panoptes import PanoptesError
 
 log = logging.getLogger("ingest")
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    except (PanoptesError, ExportError, OSError) as exc:
+    except (PanoptesError, ExportError, LockTimeout, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -101,6 +102,13 @@ def _parser() -> argparse.ArgumentParser:
         default=120.0,
         metavar="SECONDS",
         help="give up waiting for a response after this long, then retry (default 120)",
+    )
+    api.add_argument(
+        "--rows-per-file",
+        type=_positive_int,
+        default=50_000,
+        help="roll to a new landed file after this many rows, so a long run lands progress "
+        "as it goes (default 50000)",
     )
     api.add_argument(
         "--data-dir",
@@ -213,7 +221,11 @@ def _run_api(args: argparse.Namespace) -> int:
         timeout=(min(10.0, args.timeout), args.timeout),
     )
     try:
-        summary = ingest_api(client, landing, args.project_id, args.workflow_ids, args.page_size)
+        with holding(landing.root):
+            summary = ingest_api(
+                client, landing, args.project_id, args.workflow_ids, args.page_size,
+                rows_per_file=args.rows_per_file,
+            )  # fmt: skip
     finally:
         client.close()
     print("\n".join(summary.lines()))
@@ -226,13 +238,15 @@ def _run_export(args: argparse.Namespace) -> int:
 
     if not (args.classifications or args.workflows or args.subjects):
         raise ExportError("give at least one of --classifications, --workflows, --subjects")
-    summary = load_exports(
-        Landing(args.data_dir or settings.data_dir()),
-        classifications=args.classifications,
-        workflows=args.workflows,
-        subjects=args.subjects,
-        project_id=args.project_id,
-    )
+    landing = Landing(args.data_dir or settings.data_dir())
+    with holding(landing.root):
+        summary = load_exports(
+            landing,
+            classifications=args.classifications,
+            workflows=args.workflows,
+            subjects=args.subjects,
+            project_id=args.project_id,
+        )
     print("\n".join(summary.lines()))
     return 0
 
@@ -242,7 +256,9 @@ def _run_catalogue(args: argparse.Namespace) -> int:
 
     if not args.fits.is_file():
         raise OSError(f"no such file: {args.fits}")
-    summary = convert_fits(args.fits, args.data_dir or settings.data_dir())
+    data_dir = args.data_dir or settings.data_dir()
+    with holding(data_dir):
+        summary = convert_fits(args.fits, data_dir)
     print("\n".join(summary.lines()))
     return 0
 

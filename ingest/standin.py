@@ -19,6 +19,7 @@ import math
 import secrets
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -156,7 +157,7 @@ class _Index:
         self.bodies = [b for _, b in pairs]
 
     def after(
-        self, last_id: int, visible_until: int, offset: int, limit: int
+        self, last_id: int, visible_until: float, offset: int, limit: int
     ) -> tuple[list[bytes], int]:
         """Up to ``limit`` bodies with ids above ``last_id``, and the largest id among them."""
         start = bisect.bisect_right(self.ids, last_id) + offset
@@ -196,7 +197,7 @@ class StandInData:
         self.subjects = {int(s["id"]): orjson.dumps(s) for s in subjects}
         self.workflows = workflows
         self.workflow_versions = workflow_versions
-        self.visible_until = self.classification_ids[-1] if self.classification_ids else 0
+        self.visible_until = math.inf
 
     @classmethod
     def from_sample(cls, sample: Any) -> StandInData:
@@ -207,11 +208,11 @@ class StandInData:
     def publish(self, count: int) -> list[int]:
         """Make only the first ``count`` classifications (by id) visible; returns their ids."""
         visible = self.classification_ids[:count]
-        self.visible_until = visible[-1] if visible else 0
+        self.visible_until = float(visible[-1]) if visible else 0.0
         return visible
 
     def publish_all(self) -> None:
-        self.visible_until = self.classification_ids[-1] if self.classification_ids else 0
+        self.visible_until = math.inf
 
     def classifications(
         self, project_id: int, workflow_id: int | None, last_id: int, offset: int, limit: int
@@ -258,7 +259,7 @@ class PanoptesStandIn:
         self.connections = 0
         self._tokens: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server = _QuietServer((host, port), _Handler)
         self._server.daemon_threads = True
         self._server.standin = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
@@ -326,6 +327,15 @@ class PanoptesStandIn:
     def requests_to(self, path: str) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.path == path]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that goes away mid-response (killed, timed out) is not an error worth a trace."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

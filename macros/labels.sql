@@ -16,3 +16,9 @@
 {% macro sql_string(value) -%}
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
+
+{#- A SQL identifier, quoted, inner double quotes doubled: names from seeds and vars (such as
+    "spiral-arm-count_more-than-4_fraction") can hold any character. -#}
+{% macro quoted_identifier(name) -%}
+    "{{ name | string | replace('"', '""') }}"
+{%- endmacro %}

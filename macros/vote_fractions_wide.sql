@@ -70,7 +70,7 @@ answers_pivoted as (
         max(vote_counts.{{ column }}) filter (
             where vote_counts.question = {{ sql_string(question) }}
             and vote_counts.answer = {{ sql_string(answer) }}
-        ) as {{ adapter.quote(question ~ '_' ~ answer ~ suffix) }},
+        ) as {{ quoted_identifier(question ~ '_' ~ answer ~ suffix) }},
                 {%- endfor %}
             {%- endfor %}
         {%- endfor %}
@@ -85,13 +85,13 @@ questions_pivoted as (
         {%- for question, answers in questions %}
         max(predictions.total_votes) filter (
             where predictions.question = {{ sql_string(question) }}
-        ) as {{ adapter.quote(question ~ '_total-votes') }},
+        ) as {{ quoted_identifier(question ~ '_total-votes') }},
         max(predictions.prediction) filter (
             where predictions.question = {{ sql_string(question) }}
-        ) as {{ adapter.quote(question ~ '_prediction') }},
+        ) as {{ quoted_identifier(question ~ '_prediction') }},
         max(predictions.prediction_conf) filter (
             where predictions.question = {{ sql_string(question) }}
-        ) as {{ adapter.quote(question ~ '_prediction-conf') }},
+        ) as {{ quoted_identifier(question ~ '_prediction-conf') }},
         {%- endfor %}
     from predictions
     semi join catalogued_subjects using (subject_id)
@@ -106,12 +106,12 @@ final as (
         questions_pivoted.subject_id,
         subjects.image_url,
         {%- for question, answers in questions %}
-        questions_pivoted.{{ adapter.quote(question ~ '_total-votes') }},
-        questions_pivoted.{{ adapter.quote(question ~ '_prediction') }},
-        questions_pivoted.{{ adapter.quote(question ~ '_prediction-conf') }},
+        questions_pivoted.{{ quoted_identifier(question ~ '_total-votes') }},
+        questions_pivoted.{{ quoted_identifier(question ~ '_prediction') }},
+        questions_pivoted.{{ quoted_identifier(question ~ '_prediction-conf') }},
             {%- for answer in answers %}
                 {%- for column, suffix in per_answer %}
-        answers_pivoted.{{ adapter.quote(question ~ '_' ~ answer ~ suffix) }},
+        answers_pivoted.{{ quoted_identifier(question ~ '_' ~ answer ~ suffix) }},
                 {%- endfor %}
             {%- endfor %}
         {%- endfor %}

@@ -2,9 +2,9 @@
 -- matches, else the nearest object within var('crossmatch_radius_arcsec') on the sky. Pairs are
 -- only formed within declination bands one radius high (the subject's band and the two around
 -- it), never by a cross join; separations are great-circle, so ra = 0/360 is no edge.
-{%- set name_column = adapter.quote(var('external_catalogue_name_column', 'iauname')) %}
-{%- set ra_column = adapter.quote(var('external_catalogue_ra_column', 'ra')) %}
-{%- set dec_column = adapter.quote(var('external_catalogue_dec_column', 'dec')) %}
+{%- set name_column = quoted_identifier(var('external_catalogue_name_column', 'iauname')) %}
+{%- set ra_column = quoted_identifier(var('external_catalogue_ra_column', 'ra')) %}
+{%- set dec_column = quoted_identifier(var('external_catalogue_dec_column', 'dec')) %}
 {%- set radius_arcsec = var('crossmatch_radius_arcsec', 2.0) | float %}
 {%- if radius_arcsec <= 0 %}
     {{ exceptions.raise_compiler_error("var crossmatch_radius_arcsec must be positive") }}

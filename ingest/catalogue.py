@@ -1,8 +1,11 @@
-"""``ingest catalogue``: an external catalogue's FITS table as parquet the warehouse can read.
+"""Catalogues in the formats astronomers use: FITS tables in and out.
 
-Astronomical catalogues (the NSA, ...) are published as FITS. The first table HDU is read with
-astropy and written as parquet (atomically) under ``<data dir>/catalogues/``; columns holding
-an array per row are left out (named in the summary), byte strings become text.
+``ingest catalogue`` reads an external catalogue's FITS table (the NSA, ...) with astropy and
+writes it as parquet (atomically) under ``<data dir>/catalogues/`` for the crossmatch; columns
+holding an array per row are left out (named in the summary), byte strings become text.
+
+``ingest write-catalogue`` writes a schema's catalogue (its published wide mart) as CSV and as a
+FITS table, the formats Galaxy Zoo catalogues are published in.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv
 import pyarrow.parquet as pq
 
 
@@ -72,3 +77,52 @@ def _arrow_column(column: Any) -> pa.Array:
     if values.dtype.kind == "U":
         return pa.array([v.strip() for v in values.tolist()], mask=mask)
     return pa.array(values, mask=mask)
+
+
+def write_catalogue(schema: str, data_dir: Path, out_dir: Path) -> list[tuple[Path, int]]:
+    """``<schema>_vote_fractions`` from the published marts, as CSV and FITS in ``out_dir``."""
+    from astropy.table import Table
+
+    mart = data_dir / "marts" / f"{schema}_vote_fractions.parquet"
+    if not mart.is_file():
+        raise FileNotFoundError(
+            f"no published catalogue {mart}; run dbt build (it publishes the marts)"
+        )
+    table = pq.read_table(mart)
+    table = table.drop_columns([c for c in table.column_names if c.startswith("_")])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    csv_path = out_dir / f"{schema}.csv"
+    _atomically(csv_path, lambda temp: pa.csv.write_csv(table, temp))
+    written.append((csv_path, table.num_rows))
+    fits_path = out_dir / f"{schema}.fits"
+    astropy_table = Table(
+        {name: _fits_values(table[name]) for name in table.column_names},
+        meta={"EXTNAME": schema.upper()[:68]},
+    )
+    for name in ("ra", "dec"):
+        if name in astropy_table.colnames:
+            astropy_table[name].unit = "deg"
+    _atomically(fits_path, lambda temp: astropy_table.write(temp, format="fits", overwrite=True))
+    written.append((fits_path, table.num_rows))
+    return written
+
+
+def _fits_values(column: pa.ChunkedArray) -> np.ma.MaskedArray:
+    """A column for FITS: text as fixed-width strings, times as ISO text, nulls masked."""
+    mask = column.is_null().to_numpy(zero_copy_only=False)
+    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+        column = pc.cast(column, pa.string())
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        filled = pc.fill_null(column, "").to_numpy(zero_copy_only=False).astype(str)
+    elif pa.types.is_boolean(column.type):
+        filled = pc.fill_null(column, False).to_numpy(zero_copy_only=False)
+    else:
+        filled = pc.fill_null(column, 0).to_numpy(zero_copy_only=False)
+    return np.ma.array(filled, mask=mask)
+
+
+def _atomically(path: Path, write: Any) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(temp)
+    os.replace(temp, path)

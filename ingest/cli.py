@@ -1,9 +1,10 @@
-"""Command line: ``python -m ingest {api,standin,demo} ...``."""
+"""Command line: ``python -m ingest COMMAND ...`` (``--help`` lists the commands)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from ingest import settings
 from ingest.export import ExportError
 from ingest.lock import LockTimeout, holding
 from ingest.panoptes import PanoptesError
+from ingest.schema_docs import SchemaDocsError
 
 log = logging.getLogger("ingest")
 
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    except (PanoptesError, ExportError, LockTimeout, OSError) as exc:
+    except (PanoptesError, ExportError, SchemaDocsError, LockTimeout, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -110,12 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         help="roll to a new landed file after this many rows, so a long run lands progress "
         "as it goes (default 50000)",
     )
-    api.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="landing root (default: $WAREHOUSE_DATA_DIR, else data)",
-    )
+    _add_data_dir(api)
     api.set_defaults(run=_run_api)
 
     export = commands.add_parser(
@@ -138,12 +135,7 @@ def _parser() -> argparse.ArgumentParser:
         help="project the exports belong to (exports do not say; by default taken from "
         "classifications already landed for the same workflow)",
     )
-    export.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="landing root (default: $WAREHOUSE_DATA_DIR, else data)",
-    )
+    _add_data_dir(export)
     export.set_defaults(run=_run_export)
 
     catalogue = commands.add_parser(
@@ -155,13 +147,68 @@ def _parser() -> argparse.ArgumentParser:
         "external_catalogue var. Columns holding an array per row are left out.",
     )
     catalogue.add_argument("fits", type=Path, help="FITS file")
-    catalogue.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="landing root (default: $WAREHOUSE_DATA_DIR, else data)",
-    )
+    _add_data_dir(catalogue)
     catalogue.set_defaults(run=_run_catalogue)
+
+    write_catalogue = commands.add_parser(
+        "write-catalogue",
+        parents=[common],
+        help="write a schema's catalogue (its wide mart) as CSV and FITS",
+        description="Write <schema>_vote_fractions, as published by the last dbt build under "
+        "$WAREHOUSE_DATA_DIR/marts/, as <schema>.csv and <schema>.fits (a FITS binary table, "
+        "via astropy), the formats Galaxy Zoo catalogues are published in.",
+    )
+    write_catalogue.add_argument("schema", help="schema name, e.g. gz_decals_dr5")
+    write_catalogue.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("catalogues"),
+        help="where to write (default: catalogues)",
+    )
+    _add_data_dir(write_catalogue)
+    write_catalogue.set_defaults(run=_run_write_catalogue)
+
+    dashboard = commands.add_parser(
+        "dashboard",
+        parents=[common],
+        help="serve a live dashboard over the published parquet marts (offline)",
+        description="Serve a dashboard over $WAREHOUSE_DATA_DIR/marts/*.parquet: new "
+        "classifications per hour and day per workflow, subjects reaching the retirement count, "
+        "the vote-fraction distribution of each question, and a page per subject. Reads only the "
+        "published parquet, so it never blocks a dbt build.",
+    )
+    dashboard.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    dashboard.add_argument("--port", type=int, default=8050, help="0 picks a free port")
+    dashboard.add_argument(
+        "--retirement-count",
+        type=_positive_int,
+        default=40,
+        help="classifications after which a subject counts as retired (default 40)",
+    )
+    _add_data_dir(dashboard)
+    dashboard.set_defaults(run=_run_dashboard)
+
+    document_schema = commands.add_parser(
+        "document-schema",
+        parents=[common],
+        help="write the dbt docs of a schema's wide marts from its seed rows",
+        description="Write models/marts/_<schema>__models.yml, describing every column of "
+        "<schema>_vote_fractions and <schema>_catalogue in the words of the seed "
+        "(seeds/question_answer_schema.csv). Run it from the dbt project after changing a "
+        "schema's seed rows or adding its one-line model.",
+    )
+    document_schema.add_argument(
+        "schemas",
+        nargs="*",
+        metavar="SCHEMA",
+        help="schemas to document (default: every schema with a <schema>_vote_fractions model)",
+    )
+    document_schema.add_argument(
+        "--project-dir", type=Path, default=Path("."), help="dbt project root (default: .)"
+    )
+    document_schema.set_defaults(run=_run_document_schema)
 
     standin = commands.add_parser(
         "standin",
@@ -200,6 +247,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--subjects", type=int, default=1_000)
     demo.set_defaults(run=_run_demo)
     return parser
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="landing root (default: $WAREHOUSE_DATA_DIR, else data)",
+    )
 
 
 def _run_api(args: argparse.Namespace) -> int:
@@ -260,6 +316,40 @@ def _run_catalogue(args: argparse.Namespace) -> int:
     with holding(data_dir):
         summary = convert_fits(args.fits, data_dir)
     print("\n".join(summary.lines()))
+    return 0
+
+
+def _run_write_catalogue(args: argparse.Namespace) -> int:
+    from ingest.catalogue import write_catalogue
+
+    if not re.fullmatch(r"[A-Za-z0-9_]+", args.schema):
+        raise OSError(f"not a schema name: {args.schema!r}")
+    for path, rows in write_catalogue(
+        args.schema, args.data_dir or settings.data_dir(), args.out_dir
+    ):
+        print(f"wrote {path} ({rows:,} rows)")
+    return 0
+
+
+def _run_dashboard(args: argparse.Namespace) -> int:
+    from ingest.dashboard import Marts, serve
+
+    marts = Marts((args.data_dir or settings.data_dir()) / "marts", args.retirement_count)
+    server = serve(marts, args.host, args.port)
+    host, port = server.server_address[:2]
+    print(f"dashboard at http://{host}:{port}/ (reading {marts.directory})", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+def _run_document_schema(args: argparse.Namespace) -> int:
+    from ingest.schema_docs import documented_schemas, write_properties
+
+    for schema in args.schemas or documented_schemas(args.project_dir):
+        print(f"wrote {write_properties(args.project_dir, schema)}")
     return 0
 
 

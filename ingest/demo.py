@@ -141,3 +141,7 @@ def _print_summary(data_dir: Path) -> None:
         f"       or: python -c \"import duckdb; print(duckdb.connect('{database}', "
         "read_only=True).sql('select * from vote_counts limit 5'))\""
     )
+    print(
+        f"parquet marts (for BI tools and pandas): {data_dir / 'marts'}/*.parquet\n"
+        f"dashboard: WAREHOUSE_DATA_DIR={data_dir} python -m ingest dashboard"
+    )

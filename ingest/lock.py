@@ -4,7 +4,7 @@ The lock is an ``flock`` on ``<data dir>/.warehouse.lock``: the operating system
 when its holder exits, however it exits (a crash or SIGKILL leaves no stale lock). A second
 writer waits up to a bound (``WAREHOUSE_LOCK_WAIT`` seconds, default 600), then gives up with a
 message saying who holds the lock. ``dbt`` takes it through the dbt-duckdb plugin in
-:mod:`ingest.dbt_lock`, named in ``profiles.yml``, when it opens its first connection.
+:mod:`ingest.dbt_plugin`, named in ``profiles.yml``, when it opens its first connection.
 """
 
 from __future__ import annotations

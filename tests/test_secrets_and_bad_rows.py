@@ -62,7 +62,19 @@ def test_help_shows_no_secret_even_when_the_environment_has_them():
            "PANOPTES_TOKEN": "token-in-env-1f2e3d", "PATH": "/usr/bin:/bin"}  # fmt: skip
     for args in (
         ["--help"],
-        *([command, "--help"] for command in ("api", "export", "standin", "demo")),
+        *(
+            [command, "--help"]
+            for command in (
+                "api",
+                "export",
+                "standin",
+                "demo",
+                "catalogue",
+                "write-catalogue",
+                "dashboard",
+                "document-schema",
+            )
+        ),
     ):
         done = subprocess.run(
             [sys.executable, "-m", "ingest", *args], env=env, capture_output=True, text=True

@@ -22,7 +22,13 @@ from ingest.standin import StandInData
 pytestmark = pytest.mark.dbt
 
 FIRST_BATCH = 2_000
-MARTS = ["vote_counts", "question_predictions", "subjects", "gz_decals_dr5_vote_fractions"]
+MARTS = [
+    "vote_counts",
+    "question_predictions",
+    "subjects",
+    "gz_decals_dr5_vote_fractions",
+    "classification_activity",
+]
 
 
 @dataclass

@@ -1,5 +1,9 @@
-"""The dbt-duckdb plugin (named in ``profiles.yml``) that makes a dbt run hold the data
-directory's writer lock, shared with ``ingest`` runs, for the whole life of the process."""
+"""The dbt-duckdb plugin named in ``profiles.yml``: what a dbt run needs from the data directory.
+
+It holds the writer lock shared with ``ingest`` runs for the whole life of the process, and
+makes sure ``marts/`` exists for the hook that publishes the marts as parquet (SQL cannot
+create a directory).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,9 @@ _held: list[int] = []
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        if _held:  # one lock per process, however many environments dbt creates
+        if _held:  # once per process, however many environments dbt creates
             return
         data_dir = Path(plugin_config.get("data_dir") or "data")
         wait = plugin_config.get("wait_seconds")
         _held.append(acquire(data_dir, None if wait in (None, "") else float(wait)))
+        (data_dir / "marts").mkdir(parents=True, exist_ok=True)

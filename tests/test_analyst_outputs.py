@@ -1,0 +1,404 @@
+"""What analysts and BI tools read: the parquet marts, the dashboard (its JSON and, in headless
+Chromium, its pages), the CSV/FITS catalogue, dbt docs and source freshness.
+
+One landing is built once for the module: half the sample first, so that the test of readers
+during a build can watch the second half arrive.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from astropy.table import Table
+from conftest import PROJECT_ROOT, WORKFLOW_ID, clean_environment, run_dbt, run_ingest, standin
+
+from ingest import sample
+from ingest.dashboard import Marts, serve
+from ingest.standin import StandInData
+
+pytestmark = pytest.mark.dbt
+
+SCHEMA = "gz_decals_dr5"
+MART_NAMES = sorted(path.stem for path in (PROJECT_ROOT / "models" / "marts").glob("*.sql"))
+
+
+@dataclass
+class Warehouse:
+    data_dir: Path
+    database: Path
+    data: StandInData
+
+    @property
+    def marts(self) -> Path:
+        return self.data_dir / "marts"
+
+    def env(self) -> dict[str, str]:
+        return clean_environment(self.data_dir) | {"WAREHOUSE_DB": str(self.database)}
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def ingest(self) -> None:
+        with standin(self.data) as api:
+            done = run_ingest(api, self.data_dir, "--workflow-id", str(WORKFLOW_ID))
+        assert done.returncode == 0, done.output
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Warehouse:
+    root = tmp_path_factory.mktemp("analysts")
+    generated = sample.generate(n_classifications=2_000, n_subjects=120, seed=23)
+    warehouse = Warehouse(
+        root / "data", root / "warehouse.duckdb", StandInData.from_sample(generated)
+    )
+    warehouse.data.publish(1_000)
+    warehouse.ingest()
+    run_dbt(warehouse.data_dir, warehouse.database)
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def rebuilt(warehouse: Warehouse) -> Warehouse:
+    """The rest of the sample landed and built while readers hammer the published parquet."""
+    before = _fingerprints(warehouse.marts)
+    warehouse.data.publish_all()
+    warehouse.ingest()
+    seen: dict[str, set[tuple[int, int]]] = {name: set() for name in before}
+    errors: list[str] = []
+    held = pq.ParquetFile(warehouse.marts / "vote_counts.parquet")  # a BI tool holding a file
+    build = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--exclude", "test_type:unit"],
+        cwd=PROJECT_ROOT, env=warehouse.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    while build.poll() is None:
+        for name in before:
+            try:
+                seen[name].add(_fingerprint(warehouse.marts / f"{name}.parquet"))
+            except duckdb.Error as exc:
+                errors.append(f"{name}: {exc}")
+        time.sleep(0.05)
+    output = build.stdout.read() if build.stdout else ""
+    assert build.returncode == 0, output[-4000:]
+    assert held.read().num_rows == before["vote_counts"][0], "the held file changed under it"
+    held.close()
+    warehouse.reader_errors = errors  # type: ignore[attr-defined]
+    warehouse.counts_seen = seen  # type: ignore[attr-defined]
+    warehouse.counts_before = before  # type: ignore[attr-defined]
+    return warehouse
+
+
+def _row_count(path: Path) -> int:
+    with duckdb.connect() as con:
+        query = "select count(*) from read_parquet($path)"
+        return con.execute(query, {"path": str(path)}).fetchone()[0]
+
+
+def _row_counts(directory: Path) -> dict[str, int]:
+    return {path.stem: _row_count(path) for path in sorted(directory.glob("*.parquet"))}
+
+
+def _fingerprint(path: Path) -> tuple[int, int]:
+    """Rows and a hash of the whole content: equal fingerprints, equal files (for this test)."""
+    with duckdb.connect() as con:
+        query = "select count(*), coalesce(sum(hash(t)), 0) from read_parquet($path) as t"
+        return con.execute(query, {"path": str(path)}).fetchone()
+
+
+def _fingerprints(directory: Path) -> dict[str, tuple[int, int]]:
+    return {path.stem: _fingerprint(path) for path in sorted(directory.glob("*.parquet"))}
+
+
+def test_every_mart_is_published_as_parquet_with_the_rows_of_the_warehouse(warehouse):
+    counts = _row_counts(warehouse.marts)
+    assert sorted(counts) == MART_NAMES
+    for name, count in counts.items():
+        assert count > 0, name
+        assert count == warehouse.query(f"select count(*) from {name}")[0][0], name
+    assert [p.name for p in warehouse.marts.iterdir() if not p.name.endswith(".parquet")] == []
+
+
+def test_a_published_mart_has_the_warehouse_values_and_types(warehouse):
+    with duckdb.connect(str(warehouse.database), read_only=True) as con:
+        in_warehouse = con.execute("select * from vote_counts order by all").fetchall()
+        types = con.execute("describe vote_counts").fetchall()
+        published = con.execute(
+            "select * from read_parquet($path) order by all",
+            {"path": str(warehouse.marts / "vote_counts.parquet")},
+        ).fetchall()
+        published_types = con.execute(
+            "describe select * from read_parquet($path)",
+            {"path": str(warehouse.marts / "vote_counts.parquet")},
+        ).fetchall()
+    assert published == in_warehouse
+    assert [t[:2] for t in published_types] == [t[:2] for t in types]
+
+
+def test_readers_of_the_parquet_marts_see_a_whole_file_and_never_block_the_build(rebuilt):
+    assert rebuilt.reader_errors == []
+    after = _fingerprints(rebuilt.marts)
+    changed = {name for name in after if after[name] != rebuilt.counts_before[name]}
+    assert {"vote_counts", "subjects", "classification_activity"} <= changed
+    for name, seen in rebuilt.counts_seen.items():
+        # each read saw the old file or the new one, never a partial or a missing one
+        assert seen <= {rebuilt.counts_before[name], after[name]}, name
+        assert len(seen) >= 1, name
+    for name, (rows, _) in after.items():
+        assert rows == rebuilt.query(f"select count(*) from {name}")[0][0], name
+    assert [p.name for p in rebuilt.marts.iterdir() if not p.name.endswith(".parquet")] == []
+
+
+@pytest.fixture(scope="module")
+def dashboard(rebuilt: Warehouse) -> Iterator[str]:
+    server = serve(Marts(rebuilt.marts, retirement_count=15), port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_the_dashboard_api_agrees_with_the_marts(rebuilt, dashboard):
+    summary = _get(f"{dashboard}/api/summary")
+    subjects, classifications, retired = rebuilt.query(
+        "select count(*), sum(classification_count), "
+        "count(*) filter (where classification_count >= 15) from subjects"
+    )[0]
+    assert (summary["subjects"], summary["classifications"], summary["retired"]) == (
+        subjects, classifications, retired,
+    )  # fmt: skip
+    assert summary["schemas"] == [SCHEMA] and sorted(summary["marts"]) == MART_NAMES
+
+    activity_total = rebuilt.query("select sum(classifications) from classification_activity")
+    months = _get(f"{dashboard}/api/activity?bucket=month")  # the whole history by default
+    assert sum(r["classifications"] for r in months) == activity_total[0][0]
+    assert {r["workflow_id"] for r in months} == {WORKFLOW_ID}
+    last_hour = rebuilt.query("select max(classified_hour) from classification_activity")[0][0]
+    for bucket, periods, step in (("hour", 168, 3600), ("day", 90, 86400)):
+        rows = _get(f"{dashboard}/api/activity?bucket={bucket}")
+        assert len(rows) == periods  # the latest week of hours, 90 days: zero-filled
+        starts = [datetime.fromisoformat(r["period"]) for r in rows]
+        assert all((b - a).total_seconds() == step for a, b in itertools.pairwise(starts))
+        assert starts[-1] <= last_hour < starts[-1] + timedelta(seconds=step)
+        whole = _get(f"{dashboard}/api/activity?bucket={bucket}&periods=0")
+        assert sum(r["classifications"] for r in whole) == activity_total[0][0]
+        window = {
+            r["period"]: r["classifications"] for r in whole if r["period"] >= rows[0]["period"]
+        }
+        assert window == {r["period"]: r["classifications"] for r in rows}
+
+    retirement = _get(f"{dashboard}/api/retirement")
+    assert sum(r["subjects"] for r in retirement) == subjects
+    assert sum(r["subjects"] for r in retirement if r["classifications"] >= 15) == retired
+
+    questions = _get(f"{dashboard}/api/questions?schema={SCHEMA}")
+    assert questions[0]["question"] == "smooth-or-featured"
+    expected = dict(
+        rebuilt.query(
+            "select answer, count(*) from vote_counts where schema_name = 'gz_decals_dr5' "
+            "and question = 'smooth-or-featured' and vote_fraction is not null group by answer"
+        )
+    )
+    histogram = _get(f"{dashboard}/api/fractions?schema={SCHEMA}&question=smooth-or-featured")
+    assert {h["answer"]: sum(h["counts"]) for h in histogram} == expected
+    assert [h["answer"] for h in histogram] == questions[0]["answers"][: len(histogram)]
+
+
+def test_the_dashboard_subject_page_data_and_errors(rebuilt, dashboard):
+    subject_id, iauname, votes = rebuilt.query(
+        "select s.subject_id, s.iauname, count(v.answer) from subjects as s "
+        "join vote_counts as v using (subject_id) where s.iauname is not null "
+        "group by s.subject_id, s.iauname, s.classification_count "
+        "order by s.classification_count desc, s.subject_id limit 1"
+    )[0]
+    subject = _get(f"{dashboard}/api/subject/{subject_id}")
+    assert subject["iauname"] == iauname and subject["image_url"].startswith("https://")
+    assert len(subject["votes"]) == votes
+    found = _get(f"{dashboard}/api/subjects?search={iauname[:8]}")
+    assert subject_id in [s["subject_id"] for s in found]
+    for missing in ("/api/subject/1", "/api/nothing"):
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(f"{dashboard}{missing}", timeout=30)
+        assert error.value.code == 404
+
+
+def test_the_dashboard_renders_in_headless_chromium(rebuilt, dashboard, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium)")
+    browse = [
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=15000",
+    ]  # fmt: skip
+
+    def dom(path: str) -> str:
+        done = subprocess.run(
+            [*browse, "--dump-dom", f"{dashboard}{path}"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        return re.sub(r"<script.*?</script>", "", done.stdout, flags=re.DOTALL)  # the rendered page
+
+    page = dom("/")
+    assert 'data-ready="true"' in page
+    assert page.count('class="datum"') >= 20  # activity, retirement and fraction bars
+    assert "smooth-or-featured" in page
+
+    subject_id, iauname, image_url, votes = rebuilt.query(
+        "select s.subject_id, s.iauname, s.image_url, count(v.answer) from subjects as s "
+        "join vote_counts as v using (subject_id) where s.iauname is not null "
+        "group by all order by s.subject_id limit 1"
+    )[0]
+    subject_page = dom(f"/subject/{subject_id}")
+    assert 'data-ready="true"' in subject_page
+    assert iauname in subject_page and image_url.replace("&", "&amp;") in subject_page
+    assert len(re.findall(r'<tr class="vote[ "]', subject_page)) == votes
+
+    screenshot = tmp_path / "dashboard.png"
+    done = subprocess.run(
+        [*browse, f"--screenshot={screenshot}", "--window-size=1280,1600", f"{dashboard}/"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    picture = screenshot.read_bytes()
+    assert picture[:8] == b"\x89PNG\r\n\x1a\n" and len(picture) > 20_000
+
+
+def test_write_catalogue_writes_the_wide_mart_as_csv_and_fits(rebuilt, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest", "write-catalogue", SCHEMA, "--out-dir", str(tmp_path)],
+        env=rebuilt.env(), capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"{SCHEMA}.csv" in done.stdout and f"{SCHEMA}.fits" in done.stdout
+    with duckdb.connect(str(rebuilt.database), read_only=True) as con:
+        # bookkeeping columns (_loaded_at) are the warehouse's, not the catalogue's
+        mart = con.sql(
+            f"select * exclude (_loaded_at) from {SCHEMA}_vote_fractions order by subject_id"
+        ).to_arrow_table()
+        from_csv = con.sql(
+            "select * from read_csv($path) order by subject_id",
+            params={"path": str(tmp_path / f"{SCHEMA}.csv")},
+        ).to_arrow_table()
+    assert from_csv.column_names == mart.column_names
+    assert from_csv.num_rows == mart.num_rows > 0
+    fits = Table.read(tmp_path / f"{SCHEMA}.fits")
+    fits.sort("subject_id")
+    assert fits.colnames == mart.column_names and len(fits) == mart.num_rows
+    assert str(fits["ra"].unit) == "deg"
+    for name in mart.column_names:
+        expected = mart[name].to_pylist()
+        if name.endswith("_fraction") or name in ("ra", "dec"):
+            for column in (from_csv[name].to_pylist(), list(np.ma.filled(fits[name], np.nan))):
+                assert [v is None for v in expected] == [v is None or v != v for v in column], name
+                assert np.allclose(
+                    [v for v in column if v is not None and v == v],
+                    [v for v in expected if v is not None],
+                ), name
+        elif name.endswith("_total") or name == "subject_id":
+            assert from_csv[name].to_pylist() == expected, name
+            assert list(fits[name]) == expected, name
+    assert list(fits["iauname"]) == mart["iauname"].to_pylist()
+
+
+def test_write_catalogue_without_a_build_says_what_to_do(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest", "write-catalogue", SCHEMA, "--out-dir", str(tmp_path)],
+        env=clean_environment(tmp_path / "data"), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "run dbt build" in done.stderr and "Traceback" not in done.stderr
+    assert not list(tmp_path.glob("*.fits"))
+
+
+def _dbt(warehouse: Warehouse, *args: str, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args], cwd=PROJECT_ROOT,
+        env=env or warehouse.env(), capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+def test_dbt_docs_describe_every_model_and_column_and_the_exposures(rebuilt):
+    done = _dbt(rebuilt, "docs", "generate")
+    assert done.returncode == 0, done.stdout[-4000:]
+    target = Path(rebuilt.env()["DBT_TARGET_PATH"])
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    undescribed = []
+    for unique_id, node in catalog["nodes"].items():
+        if not unique_id.startswith("model."):
+            continue
+        documented = manifest["nodes"][unique_id]
+        if not documented["description"].strip():
+            undescribed.append(unique_id)
+        columns = {name.lower(): c for name, c in documented["columns"].items()}
+        for name in node["columns"]:
+            if not columns.get(name.lower(), {}).get("description", "").strip():
+                undescribed.append(f"{unique_id}.{name}")
+    assert undescribed == []
+    models = [n for n in manifest["nodes"] if n.startswith("model.")]
+    assert {n for n in catalog["nodes"] if n.startswith("model.")} == set(models)
+    for source in manifest["sources"].values():
+        assert source["description"].strip(), source["unique_id"]
+        assert all(c["description"].strip() for c in source["columns"].values())
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    dashboard = exposures["warehouse_dashboard"]
+    assert dashboard["type"] == "dashboard" and dashboard["owner"]
+    depends = {n.split(".")[-1] for n in dashboard["depends_on"]["nodes"]}
+    assert {"classification_activity", "subjects", "vote_counts"} <= depends
+
+
+def test_source_freshness_passes_when_fresh_and_fails_when_stale(rebuilt, tmp_path):
+    fresh = _dbt(rebuilt, "source", "freshness")
+    assert fresh.returncode == 0, fresh.stdout[-4000:]
+    assert "PASS freshness of panoptes.classifications" in fresh.stdout
+
+    stale = tmp_path / "stale"
+    with duckdb.connect() as con:
+        for dataset in ("classifications", "subjects", "workflow_versions"):
+            pattern = f"{rebuilt.data_dir}/raw/{dataset}/**/*.parquet"
+            shift = "3 days" if dataset == "classifications" else "0 days"
+            partitions = con.execute(
+                "select distinct unnest(regexp_extract_all(file, '([a-z_]+)=', 1)) "
+                "from glob($pattern)", {"pattern": pattern},
+            ).fetchall()  # fmt: skip
+            keys = ", ".join(p[0] for p in partitions)
+            target = stale / "raw" / dataset
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not keys:
+                target.mkdir()
+                target = target / "landed.parquet"
+            con.execute(
+                f"copy (select * replace (ingested_at - interval '{shift}' as ingested_at) "
+                f"from read_parquet('{pattern}', hive_partitioning = true)) "
+                f"to '{target}' (format parquet" + (f", partition_by ({keys}))" if keys else ")")
+            )
+    env = clean_environment(stale) | {"WAREHOUSE_DB": str(tmp_path / "stale.duckdb")}
+    outcome = _dbt(rebuilt, "source", "freshness", env=env)
+    assert outcome.returncode != 0
+    assert "ERROR STALE freshness of panoptes.classifications" in outcome.stdout
+    assert "PASS freshness of panoptes.subjects" in outcome.stdout

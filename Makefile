@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-scale clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,5 +25,8 @@ bench: $(BIN)/activate  ## ingest throughput against the local stand-in; crossma
 	$(BIN)/python bench/ingest_throughput.py
 	$(BIN)/python bench/crossmatch.py
 
+bench-scale: $(BIN)/activate  ## Galaxy Zoo scale: floor query, full load, hourly run, API, aggregation
+	$(BIN)/python bench/scale.py --classifications 1000000
+
 clean:
-	rm -rf $(VENV) target logs demo-data .pytest_cache
+	rm -rf $(VENV) target logs demo-data bench-data .pytest_cache

@@ -171,8 +171,9 @@ def _land_classifications(
         converted = staging / "converted.parquet"
         progress.start(f"converting {path.name}")
         sql = _classification_sql(columns, has_landed=bool(landed_ids))
+        # lz4 for the staging file, read once and deleted: zstd is kept for the landed files
         rows = con.execute(
-            f"copy ({sql}) to '{_path_literal(converted)}' (format parquet, compression zstd)",
+            f"copy ({sql}) to '{_path_literal(converted)}' (format parquet, compression lz4_raw)",
             params,
         ).fetchall()[0][0]
         progress.advance(rows=rows)
@@ -280,9 +281,21 @@ with_versions as (
     select
         typed.*,
         versions.task_maps,
-        case when annotations_ok then
-            from_json(try_cast(annotations as json), '[{{"task": "VARCHAR", "value": "JSON"}}]')
-        end as annotation_list
+        -- each annotation with its task's definition and its value's JSON type, looked up
+        -- once here rather than in every expression below
+        case when annotations_ok then list_transform(
+            from_json(try_cast(annotations as json), '[{{"task": "VARCHAR", "value": "JSON"}}]'),
+            lambda a: struct_pack(
+                task := a.task,
+                value := a.value,
+                kind := json_type(a.value),
+                label := case when json_type(a.value) = 'VARCHAR' then a.value ->> '$' end,
+                labels := case
+                    when json_type(a.value) = 'ARRAY' then from_json(a.value, '["VARCHAR"]')
+                end,
+                definition := versions.task_maps[a.task]
+            )
+        ) end as annotation_list
     from typed
     left join versions
         on
@@ -352,17 +365,18 @@ left join workflow_projects on checked.workflow_id = workflow_projects.workflow_
 
 def _value_as_index_sql(annotation: str) -> str:
     """An annotation value with labels turned into indices; other tasks' values unchanged."""
-    task = f"task_maps[{annotation}.task]"
+    task = f"{annotation}.definition"
     value = f"{annotation}.value"
+    kind = f"{annotation}.kind"
     return f"""case
         when {task}.task_type is null or {task}.task_type not in {QUESTION_TASKS}
             then {value}
-        when {value} is null or json_type({value}) = 'NULL' then 'null'::json
-        when json_type({value}) = 'VARCHAR'
-            then to_json({task}.label_index[{value} ->> '$'])
-        when json_type({value}) = 'ARRAY'
+        when {value} is null or {kind} = 'NULL' then 'null'::json
+        when {kind} = 'VARCHAR'
+            then to_json({task}.label_index[{annotation}.label])
+        when {kind} = 'ARRAY'
             then to_json(list_transform(
-                from_json({value}, '["VARCHAR"]'), lambda label: {task}.label_index[label]
+                {annotation}.labels, lambda label: {task}.label_index[label]
             ))
         else {value}
     end"""
@@ -370,26 +384,22 @@ def _value_as_index_sql(annotation: str) -> str:
 
 def _annotation_problems_sql() -> str:
     """Reasons an annotation cannot be mapped: a task the version lacks, a label it lacks."""
-    task = "task_maps[a.task]"
+    task = "a.definition"
     return f"""list_filter(list_transform(annotation_list, lambda a: case
         when task_maps is null then null
         when {task} is null
             then 'task ' || coalesce(a.task, '(none)') || ' is not in workflow '
             || workflow_id || ' version ' || workflow_version
         when {task}.task_type not in {QUESTION_TASKS} then null
-        when json_type(a.value) = 'VARCHAR' and {task}.label_index[a.value ->> '$'] is null
+        when a.kind = 'VARCHAR' and {task}.label_index[a.label] is null
             then a.task || ' answer is not a label of workflow ' || workflow_id
-            || ' version ' || workflow_version || ': ' || left(a.value ->> '$', 60)
-        when json_type(a.value) = 'ARRAY' and list_contains(
-            list_transform(
-                from_json(a.value, '["VARCHAR"]'),
-                lambda label: {task}.label_index[label] is null
-            ),
-            true
+            || ' version ' || workflow_version || ': ' || left(a.label, 60)
+        when a.kind = 'ARRAY' and list_contains(
+            list_transform(a.labels, lambda label: {task}.label_index[label] is null), true
         )
             then a.task || ' answers are not all labels of workflow ' || workflow_id
             || ' version ' || workflow_version || ': ' || left(a.value::varchar, 60)
-        when json_type(a.value) not in ('VARCHAR', 'ARRAY', 'NULL')
+        when a.kind not in ('VARCHAR', 'ARRAY', 'NULL')
             then a.task || ' answer is not a label: ' || left(a.value::varchar, 60)
     end), lambda problem: problem is not null)"""
 

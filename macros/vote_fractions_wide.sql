@@ -23,7 +23,21 @@
     ('votes', ''), ('vote_fraction', '_fraction'), ('vote_fraction_lower', '_fraction_min'),
     ('vote_fraction_upper', '_fraction_max'), ('cumulative_fraction', '_cumulative'),
 ] %}
+{#- The pivot's key per answer, "question|answer" (PIVOT names its columns "<key>_<column>"). -#}
+{%- set answer_columns = [] %}
+{%- for question, answers in questions %}
+    {%- for answer in answers %}
+        {%- if '|' in question or '|' in answer %}
+            {{ exceptions.raise_compiler_error(
+                "question and answer names may not contain '|': " ~ question ~ " / " ~ answer
+            ) }}
+        {%- endif %}
+        {%- do answer_columns.append((question, answer, question ~ '|' ~ answer)) %}
+    {%- endfor %}
+{%- endfor %}
 
+-- DuckDB's PIVOT (its IN list fixed when the model compiles) fills every answer column in one
+-- grouping pass; one filtered aggregate per column was five times slower at a million votes.
 with vote_counts as (
     select *
     from {{ ref('vote_counts') }}
@@ -61,22 +75,29 @@ catalogued_subjects as (
     having max(vote_counts.total_votes) >= {{ var('catalogue_min_total_votes', 0) | int }}
 ),
 
+-- DuckDB's PIVOT (the IN list fixed when the model compiles) groups once and fills every
+-- column from one pass; one filtered aggregate per column was five times slower.
 answers_pivoted as (
-    select
-        vote_counts.subject_id,
-        {%- for question, answers in questions %}
-            {%- for answer in answers %}
-                {%- for column, suffix in per_answer %}
-        max(vote_counts.{{ column }}) filter (
-            where vote_counts.question = {{ sql_string(question) }}
-            and vote_counts.answer = {{ sql_string(answer) }}
-        ) as {{ quoted_identifier(question ~ '_' ~ answer ~ suffix) }},
-                {%- endfor %}
+    pivot (
+        select
+            vote_counts.subject_id,
+            {%- for column, suffix in per_answer %}
+            vote_counts.{{ column }},
             {%- endfor %}
+            vote_counts.question || '|' || vote_counts.answer as question_answer
+        from vote_counts
+        semi join catalogued_subjects using (subject_id)
+    )
+    on question_answer in (
+        {%- for question, answer, key in answer_columns %}
+        {{ sql_string(key) }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from vote_counts
-    semi join catalogued_subjects using (subject_id)
-    group by vote_counts.subject_id
+    )
+    using
+        {%- for column, suffix in per_answer %}
+        max({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    group by subject_id
 ),
 
 questions_pivoted as (
@@ -109,9 +130,11 @@ final as (
         questions_pivoted.{{ quoted_identifier(question ~ '_total-votes') }},
         questions_pivoted.{{ quoted_identifier(question ~ '_prediction') }},
         questions_pivoted.{{ quoted_identifier(question ~ '_prediction-conf') }},
-            {%- for answer in answers %}
+            {%- for answer_question, answer, key in answer_columns
+                if answer_question == question %}
                 {%- for column, suffix in per_answer %}
-        answers_pivoted.{{ quoted_identifier(question ~ '_' ~ answer ~ suffix) }},
+        answers_pivoted.{{ quoted_identifier(key ~ '_' ~ column) }}
+            as {{ quoted_identifier(question ~ '_' ~ answer ~ suffix) }},
                 {%- endfor %}
             {%- endfor %}
         {%- endfor %}

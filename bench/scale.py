@@ -1,0 +1,337 @@
+"""Galaxy Zoo scale on one machine: the floor query, a full load, an hourly run, API ingest and
+panoptes_aggregation, on the same generated data, in one process tree. Prints a table.
+
+    python bench/scale.py --classifications 1000000
+
+(a) floor: one hand-written DuckDB query from the export CSV to per-subject answer counts
+(b) full:  `ingest export` + `dbt build` into an empty warehouse
+(n) no-op: `ingest api` with nothing new + `dbt build`
+(c) +1%:   `ingest api` of 1% new classifications from the stand-in + `dbt build`
+(d) API:   `ingest api` of --api-classifications from the stand-in into an empty landing
+(e) panoptes_aggregation extract + reduce of a subsample of the export (one workflow version)
+
+Each step runs as child processes; seconds are wall time, peak RSS is the largest child's
+(from wait4). dbt runs as the scheduled job does: `dbt build --exclude-resource-type unit_test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
+
+FLOOR_SQL = """
+select subject_id, task, answer, count(*) as votes
+from (
+    select
+        subject_ids::bigint as subject_id,
+        annotation.task as task,
+        unnest(case json_type(annotation.value)
+            when 'ARRAY' then from_json(annotation.value, '["VARCHAR"]')
+            else [annotation.value ->> '$'] end) as answer
+    from (
+        select subject_ids, unnest(from_json(annotations, '[{"task": "VARCHAR", "value": "JSON"}]'))
+            as annotation
+        from read_csv(?, all_varchar = true)
+    )
+)
+group by all
+"""
+
+
+@dataclass
+class Step:
+    name: str
+    what: str
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    classifications: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.classifications / self.seconds if self.seconds else 0.0
+
+
+class TimedOut(Exception):
+    pass
+
+
+def run(
+    step: Step,
+    command: list[str],
+    env: dict[str, str],
+    cwd: Path = ROOT,
+    timeout: float | None = None,
+    part: str | None = None,
+) -> str:
+    """Run a child to completion, adding its wall time and peak RSS to the step (and, named
+    ``part``, its own seconds to the step's notes)."""
+    started = time.perf_counter()
+    with subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as child:
+        alarm = threading.Timer(timeout, child.kill) if timeout else None
+        if alarm:
+            alarm.start()
+        output = child.stdout.read() if child.stdout else ""
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if alarm:
+            alarm.cancel()
+    seconds = time.perf_counter() - started
+    step.seconds += seconds
+    if part:
+        step.notes.append(f"{part} {seconds:.1f} s")
+    step.peak_rss_mb = max(step.peak_rss_mb, usage.ru_maxrss / 1024)
+    if timeout and child.returncode == -signal.SIGKILL:
+        raise TimedOut(output)
+    if child.returncode != 0:
+        raise SystemExit(f"{step.name}: {' '.join(command[:4])} failed:\n{output[-3000:]}")
+    return output
+
+
+def environment(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DBT_"))}
+    return env | {
+        "WAREHOUSE_DATA_DIR": str(data_dir),
+        "DBT_TARGET_PATH": str(data_dir.parent / f"{data_dir.name}-target"),
+        "DBT_LOG_PATH": str(data_dir.parent / f"{data_dir.name}-logs"),
+        "PANOPTES_CLIENT_ID": CLIENT_ID,
+        "PANOPTES_CLIENT_SECRET": CLIENT_SECRET,
+    }
+
+
+DBT_BUILD = [str(BIN / "dbt"), "build", "--exclude-resource-type", "unit_test"]
+
+
+def floor(step: Step, export: generate.Export, env: dict[str, str]) -> None:
+    code = (
+        "import sys, duckdb\n"
+        "con = duckdb.connect(config={'threads': 2, 'memory_limit': '4GB'})\n"
+        "con.execute('set preserve_insertion_order = false; set enable_progress_bar = false')\n"
+        f"print(len(con.execute({FLOOR_SQL!r}, [sys.argv[1]]).fetchall()))\n"
+    )
+    out = run(step, [sys.executable, "-c", code, str(export.classifications)], env)
+    step.notes.append(f"{int(out.strip().splitlines()[-1]):,} subject/task/answer rows")
+
+
+def full_load(step: Step, export: generate.Export, env: dict[str, str]) -> None:
+    run(
+        step,
+        [
+            sys.executable, "-m", "ingest", "export", "-q", "--project-id", "5733",
+            "--classifications", str(export.classifications),
+            "--workflows", str(export.workflows), "--subjects", str(export.subjects),
+        ],
+        env,
+        part="ingest export",
+    )  # fmt: skip
+    run(step, DBT_BUILD, env, part="dbt build")
+
+
+def _serve(made, ready) -> None:
+    """Child process: serve ``made`` from a stand-in until terminated."""
+    from ingest.standin import PanoptesStandIn, StandInData
+
+    with PanoptesStandIn(
+        StandInData.from_sample(made), clients={CLIENT_ID: CLIENT_SECRET}
+    ) as server:
+        ready.send(server.url)
+        while True:
+            time.sleep(3600)
+
+
+def api_run(step: Step, made, env: dict[str, str], build: bool = True) -> str:
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    server = context.Process(target=_serve, args=(made, send), daemon=True)
+    server.start()
+    try:
+        url = receive.recv()
+        output = run(
+            step,
+            [
+                sys.executable, "-m", "ingest", "api", "--project-id", "5733",
+                "--workflow-id", "6122", "--api-url", url,
+            ],
+            env,
+            part="ingest api",
+        )  # fmt: skip
+    finally:
+        server.terminate()
+        server.join()
+    if build:
+        run(step, DBT_BUILD, env, part="dbt build")
+    return output
+
+
+def panoptes_aggregation(
+    step: Step, export: generate.Export, rows: int, work: Path, timeout: float
+) -> None:
+    """config + extract + reduce of the first ``rows`` rows made under the latest version."""
+    work.mkdir(parents=True, exist_ok=True)
+    subsample = work / "subsample.csv"
+    with duckdb.connect() as con:
+        version = con.execute(
+            "select workflow_version from read_csv(?, all_varchar = true) "
+            "group by 1 order by count(*) desc limit 1",
+            [str(export.classifications)],
+        ).fetchall()[0][0]
+        con.execute(
+            f"copy (select * from read_csv(?, all_varchar = true) "
+            f"where workflow_version = '{version}' limit {rows}) to '{subsample}' (header)",
+            [str(export.classifications)],
+        )
+    code = f"""
+import contextlib, io, sys, time
+from pathlib import Path
+from panoptes_aggregation.scripts import config_workflow, extract_csv, reduce_csv
+out = Path({str(work)!r})
+with contextlib.redirect_stdout(io.StringIO()):
+    config_workflow({str(export.workflows)!r}, 6122, version={version!r}, output_dir=str(out))
+    config = next(out.glob("Extractor_config_workflow_6122_V*.yaml"))
+    started = time.perf_counter()
+    extracts = extract_csv({str(subsample)!r}, str(config), output_dir=str(out),
+                           output_name="bench", hide_progressbar=True)
+    extracted = time.perf_counter()
+    extract = next(p for p in extracts if Path(p).name.startswith("question_extractor"))
+    reducer = next(out.glob("Reducer_config_*_question_extractor.yaml"))
+    reduce_csv(extract, str(reducer), filter="all", output_dir=str(out), output_name="bench",
+               hide_progressbar=True)
+print(f"extract {{extracted - started:.1f}} s, reduce {{time.perf_counter() - extracted:.1f}} s")
+"""
+    try:
+        output = run(step, [sys.executable, "-c", code], os.environ.copy(), timeout=timeout)
+        step.classifications = rows
+    except TimedOut:
+        extracted = work / "question_extractor_bench.csv"
+        state = "extract done, reduce" if extracted.is_file() else "extract"
+        step.notes.append(f"{state} unfinished after {timeout:.0f} s, stopped (version {version})")
+        return
+    step.notes.append(f"{output.strip().splitlines()[-1]} (version {version})")
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = model.group(1) if model else cpu
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GB, Python {platform.python_version()}, "
+        f"DuckDB {duckdb.__version__}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--classifications", type=int, default=1_000_000)
+    parser.add_argument("--api-classifications", type=int, default=100_000)
+    parser.add_argument("--aggregation-rows", type=int, default=5_000)
+    parser.add_argument(
+        "--aggregation-timeout", type=float, default=900, help="seconds before (e) is stopped"
+    )
+    parser.add_argument("--work", type=Path, default=Path("bench-data"))
+    parser.add_argument("--skip", default="", help="steps to skip, e.g. 'de'")
+    args = parser.parse_args()
+    n = args.classifications
+    work = args.work.resolve() / f"scale-{n}"
+    for leftover in work.glob("*") if work.exists() else []:
+        if leftover.name != "export":  # the generated export is deterministic: kept
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    started = time.perf_counter()
+    export = generate.existing_export(n, work / "export") or generate.write_export(
+        n, work / "export"
+    )
+    size = export.classifications.stat().st_size
+    print(f"generated {n:,} classifications ({size / 1e9:.2f} GB) in "
+          f"{time.perf_counter() - started:.0f} s; {machine()}", flush=True)  # fmt: skip
+
+    steps: dict[str, Step] = {}
+    env = environment(work / "data")
+
+    def step(key: str, what: str, count: int) -> Step:
+        if steps:
+            last = list(steps.values())[-1]
+            print(f"  {last.name}: {last.seconds:.1f} s, {last.peak_rss_mb:,.0f} MB", flush=True)
+        steps[key] = Step(key, what, classifications=count)
+        return steps[key]
+
+    floor(step("a", "floor: one DuckDB query, CSV -> answer counts", n), export, env)
+    full_load(step("b", "ingest export + dbt build, from empty", n), export, env)
+    new = max(1, n // 100)
+    made = generate.new_classifications(export, new)
+    api_run(step("n", "nothing new: ingest api + dbt build", 0), made_empty(made), env)
+    api_run(step("c", f"+1% ({new:,}): ingest api + dbt build", new), made, env)
+    if "d" not in args.skip:
+        api_sample = generate.sample.generate(
+            n_classifications=args.api_classifications,
+            n_subjects=generate.subjects_for(args.api_classifications),
+        )
+        output = api_run(
+            step("d", "ingest api from the stand-in, empty landing", args.api_classifications),
+            api_sample,
+            environment(work / "api-data"),
+            build=False,
+        )
+        rate = re.search(r"classifications/s\s+([\d,]+)", output)
+        if rate:
+            steps["d"].notes.append(f"client reports {rate.group(1)}/s while streaming")
+    if "e" not in args.skip:
+        panoptes_aggregation(
+            step("e", "panoptes_aggregation extract + reduce (subsample)", 0),
+            export, args.aggregation_rows, work / "aggregation", args.aggregation_timeout,
+        )  # fmt: skip
+    print_table(n, size, steps)
+    return 0
+
+
+def made_empty(made):
+    empty = generate.copy.copy(made)
+    empty.classifications = []
+    return empty
+
+
+def print_table(n: int, size: int, steps: dict[str, Step]) -> None:
+    print()
+    print(f"{n:,} classifications, export {size / 1e9:.2f} GB; {machine()}")
+    print()
+    print("| step | what | seconds | classifications/s | peak RSS MB | notes |")
+    print("|---|---|---:|---:|---:|---|")
+    for step in steps.values():
+        rate = f"{step.rate:,.0f}" if step.classifications else ""
+        print(
+            f"| {step.name} | {step.what} | {step.seconds:.1f} | {rate} | "
+            f"{step.peak_rss_mb:,.0f} | {'; '.join(step.notes)} |"
+        )
+    a, b, c, no = (steps[k].seconds for k in "abcn")
+    print()
+    print(f"b/a = {b / a:.2f} (target <= 2)")
+    if b > no:
+        print(f"(c-n)/(b-n) = {(c - no) / (b - no):.3f} (target <= 0.05); n = {no:.1f} s (< 10)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,40 @@
+{#- Data tests of a scheduled build look at what the build changed, not at the whole history.
+
+    dbt reads the relation a data test checks through get_where_subquery (dbt-core's own
+    version applies the test's `where` config); this one, overriding it for the project,
+    turns the placeholder __new_rows__ (set for every test in dbt_project.yml) into:
+    - `_loaded_at` >= this run's start for relations with that column (incremental models and
+      marts: the rows this run wrote; everything after a full refresh);
+    - `ingested_at` newer than what the previous build processed, for the landing and its
+      staging views;
+    - no filter for anything else (seeds, small intermediate tables).
+    Each incremental model replaces rows by its unique key, so old rows cannot collide with new
+    ones; `dbt build --vars '{test_all_rows: true}'` tests every row all the same. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where and '__new_rows__' in where -%}
+        {%- set where = where | replace('__new_rows__', new_rows_filter(relation)) -%}
+    {%- endif -%}
+    {%- if where and where | trim != 'true' -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') as dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
+
+{% macro new_rows_filter(relation) -%}
+    {%- if var('test_all_rows', false) or not execute -%}
+        {%- do return('true') -%}
+    {%- endif -%}
+    {%- set columns = run_query('describe select * from ' ~ relation).columns[0].values() -%}
+    {%- if '_loaded_at' in columns -%}
+        {%- do return('_loaded_at >= ' ~ run_started_timestamp()) -%}
+    {%- endif -%}
+    {%- set derived = adapter.get_relation(target.database, target.schema, 'derived') -%}
+    {%- if 'ingested_at' in columns and derived is not none -%}
+        {%- do return(
+            "ingested_at > (select coalesce(max(built.ingested_at), '-infinity'::timestamp) from "
+            ~ derived ~ " as built where built._loaded_at < " ~ run_started_timestamp() ~ ")"
+        ) -%}
+    {%- endif -%}
+    {%- do return('true') -%}
+{%- endmacro %}

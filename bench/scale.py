@@ -11,12 +11,14 @@ panoptes_aggregation, on the same generated data, in one process tree. Prints a 
 (e) panoptes_aggregation extract + reduce of a subsample of the export (one workflow version)
 
 Each step runs as child processes; seconds are wall time, peak RSS is the largest child's
-(from wait4). dbt runs as the scheduled job does: `dbt build --exclude-resource-type unit_test`.
+(its VmHWM, sampled every 50 ms while it runs). dbt runs as the scheduled job does:
+`dbt build --exclude-resource-type unit_test`.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import multiprocessing
 import os
 import platform
@@ -28,9 +30,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import duckdb
+
+from ingest import sample
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
@@ -90,24 +95,54 @@ def run(
     with subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as child:
+        peak = PeakMemory(child.pid)
         alarm = threading.Timer(timeout, child.kill) if timeout else None
         if alarm:
             alarm.start()
         output = child.stdout.read() if child.stdout else ""
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+        child.wait()
         if alarm:
             alarm.cancel()
     seconds = time.perf_counter() - started
     step.seconds += seconds
     if part:
         step.notes.append(f"{part} {seconds:.1f} s")
-    step.peak_rss_mb = max(step.peak_rss_mb, usage.ru_maxrss / 1024)
+    step.peak_rss_mb = max(step.peak_rss_mb, peak.stop())
     if timeout and child.returncode == -signal.SIGKILL:
         raise TimedOut(output)
     if child.returncode != 0:
         raise SystemExit(f"{step.name}: {' '.join(command[:4])} failed:\n{output[-3000:]}")
     return output
+
+
+class PeakMemory:
+    """The child's own peak RSS (VmHWM), sampled while it runs.
+
+    Not wait4's ru_maxrss: Linux carries that across fork and exec, so every child would report
+    at least this (large) process's own peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.status = Path(f"/proc/{pid}/status")
+        self.peak_kb = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while self.running:
+            try:
+                found = re.search(r"VmHWM:\s+(\d+) kB", self.status.read_text())
+            except OSError:
+                return
+            if found is None:  # exited, not yet reaped
+                return
+            self.peak_kb = max(self.peak_kb, int(found.group(1)))
+            time.sleep(0.05)
+
+    def stop(self) -> float:
+        self.running = False
+        self.thread.join()
+        return self.peak_kb / 1024
 
 
 def environment(data_dir: Path) -> dict[str, str]:
@@ -149,7 +184,7 @@ def full_load(step: Step, export: generate.Export, env: dict[str, str]) -> None:
     run(step, DBT_BUILD, env, part="dbt build")
 
 
-def _serve(made, ready) -> None:
+def _serve(made: sample.Sample, ready: Connection) -> None:
     """Child process: serve ``made`` from a stand-in until terminated."""
     from ingest.standin import PanoptesStandIn, StandInData
 
@@ -161,7 +196,7 @@ def _serve(made, ready) -> None:
             time.sleep(3600)
 
 
-def api_run(step: Step, made, env: dict[str, str], build: bool = True) -> str:
+def api_run(step: Step, made: sample.Sample, env: dict[str, str], build: bool = True) -> str:
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     server = context.Process(target=_serve, args=(made, send), daemon=True)
@@ -286,7 +321,7 @@ def main() -> int:
     api_run(step("n", "nothing new: ingest api + dbt build", 0), made_empty(made), env)
     api_run(step("c", f"+1% ({new:,}): ingest api + dbt build", new), made, env)
     if "d" not in args.skip:
-        api_sample = generate.sample.generate(
+        api_sample = sample.generate(
             n_classifications=args.api_classifications,
             n_subjects=generate.subjects_for(args.api_classifications),
         )
@@ -308,8 +343,9 @@ def main() -> int:
     return 0
 
 
-def made_empty(made):
-    empty = generate.copy.copy(made)
+def made_empty(made: sample.Sample) -> sample.Sample:
+    """The same resources with no classifications: a run that finds nothing new."""
+    empty = copy.copy(made)
     empty.classifications = []
     return empty
 

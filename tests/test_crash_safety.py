@@ -7,6 +7,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -26,11 +27,20 @@ from ingest.standin import Fault, StandInData
 KILLS = 6
 
 
-def kill_after(command: list[str], env: dict[str, str], seconds: float) -> int | None:
-    """Start a real process, SIGKILL it after ``seconds`` (if still running); its exit code."""
+def kill_after(
+    command: list[str], env: dict[str, str], seconds: float, once_landed: Path | None = None
+) -> int | None:
+    """Start a real process, SIGKILL it after ``seconds`` (if still running); its exit code.
+
+    With ``once_landed``, the seconds count from when the process has landed a new parquet file
+    there, so that a loaded machine's slow start-up cannot make every kill come too early."""
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    if once_landed is not None:
+        before = len(list(once_landed.rglob("*.parquet")))
+        while process.poll() is None and len(list(once_landed.rglob("*.parquet"))) <= before:
+            time.sleep(0.02)
     try:
         process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
@@ -62,7 +72,9 @@ def test_killing_ingest_api_anywhere_loses_and_duplicates_nothing(tmp_path):
             "PANOPTES_CLIENT_ID": "warehouse-tests",
             "PANOPTES_CLIENT_SECRET": "client-secret-9f3c1e7a-never-printed",
         }
-        killed = [kill_after(command, env, rng.uniform(0.8, 4.0)) for _ in range(KILLS)]
+        killed = [kill_after(command, env, rng.uniform(0.8, 4.0)) for _ in range(KILLS - 1)]
+        # and one that surely lands a file first, then dies mid-stream
+        killed.append(kill_after(command, env, rng.uniform(0.05, 0.3), tmp_path / "raw"))
         landed_before_last_run = len(landed(tmp_path)) if (tmp_path / "raw").exists() else 0
         api.faults.clear()
         finish = run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID))

@@ -4,15 +4,16 @@ panoptes_aggregation, on the same generated data, in one process tree. Prints a 
     python bench/scale.py --classifications 1000000
 
 (a) floor: one hand-written DuckDB query from the export CSV to per-subject answer counts
-(b) full:  `ingest export` + `dbt build` into an empty warehouse
-(n) no-op: `ingest api` with nothing new + `dbt build`
-(c) +1%:   `ingest api` of 1% new classifications from the stand-in + `dbt build`
+(b) full:  `ingest export` + `ingest build` into an empty warehouse
+(n) no-op: `ingest api` with nothing new + `ingest build` (skips dbt: nothing changed)
+(N) no-op: `ingest api` with nothing new + `dbt build` (forced: the fixed cost of a build)
+(c) +1%:   `ingest api` of 1% new classifications from the stand-in + `ingest build`
 (d) API:   `ingest api` of --api-classifications from the stand-in into an empty landing
 (e) panoptes_aggregation extract + reduce of a subsample of the export (one workflow version)
 
 Each step runs as child processes; seconds are wall time, peak RSS is the largest child's
 (its VmHWM, sampled every 50 ms while it runs). dbt runs as the scheduled job does:
-`dbt build --exclude-resource-type unit_test`.
+`python -m ingest build -- --exclude-resource-type unit_test`.
 """
 
 from __future__ import annotations
@@ -156,7 +157,10 @@ def environment(data_dir: Path) -> dict[str, str]:
     }
 
 
-DBT_BUILD = [str(BIN / "dbt"), "build", "--exclude-resource-type", "unit_test"]
+DBT_ARGS = ["--exclude-resource-type", "unit_test"]
+# as the scheduled job builds: skipped when nothing landed and the project is unchanged
+INGEST_BUILD = [sys.executable, "-m", "ingest", "build", "--", *DBT_ARGS]
+DBT_BUILD = [str(BIN / "dbt"), "build", *DBT_ARGS]
 
 
 def floor(step: Step, export: generate.Export, env: dict[str, str]) -> None:
@@ -181,7 +185,7 @@ def full_load(step: Step, export: generate.Export, env: dict[str, str]) -> None:
         env,
         part="ingest export",
     )  # fmt: skip
-    run(step, DBT_BUILD, env, part="dbt build")
+    run(step, INGEST_BUILD, env, part="ingest build")
 
 
 def _serve(made: sample.Sample, ready: Connection) -> None:
@@ -196,7 +200,9 @@ def _serve(made: sample.Sample, ready: Connection) -> None:
             time.sleep(3600)
 
 
-def api_run(step: Step, made: sample.Sample, env: dict[str, str], build: bool = True) -> str:
+def api_run(
+    step: Step, made: sample.Sample, env: dict[str, str], build: list[str] | None = INGEST_BUILD
+) -> str:
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     server = context.Process(target=_serve, args=(made, send), daemon=True)
@@ -216,7 +222,8 @@ def api_run(step: Step, made: sample.Sample, env: dict[str, str], build: bool = 
         server.terminate()
         server.join()
     if build:
-        run(step, DBT_BUILD, env, part="dbt build")
+        part = "ingest build" if build is INGEST_BUILD else "dbt build"
+        output += run(step, build, env, part=part)
     return output
 
 
@@ -315,10 +322,15 @@ def main() -> int:
         return steps[key]
 
     floor(step("a", "floor: one DuckDB query, CSV -> answer counts", n), export, env)
-    full_load(step("b", "ingest export + dbt build, from empty", n), export, env)
+    full_load(step("b", "ingest export + ingest build, from empty", n), export, env)
     new = max(1, n // 100)
     made = generate.new_classifications(export, new)
-    api_run(step("n", "nothing new: ingest api + dbt build", 0), made_empty(made), env)
+    nothing_new = made_empty(made)
+    skipped = api_run(step("n", "nothing new: ingest api + ingest build", 0), nothing_new, env)
+    if "dbt build skipped" in skipped:
+        steps["n"].notes.append("dbt build skipped")
+    api_run(step("N", "nothing new: ingest api + dbt build (forced)", 0), nothing_new, env,
+            build=DBT_BUILD)  # fmt: skip
     api_run(step("c", f"+1% ({new:,}): ingest api + dbt build", new), made, env)
     if "d" not in args.skip:
         api_sample = sample.generate(
@@ -329,7 +341,7 @@ def main() -> int:
             step("d", "ingest api from the stand-in, empty landing", args.api_classifications),
             api_sample,
             environment(work / "api-data"),
-            build=False,
+            build=None,
         )
         rate = re.search(r"classifications/s\s+([\d,]+)", output)
         if rate:
@@ -362,11 +374,12 @@ def print_table(n: int, size: int, steps: dict[str, Step]) -> None:
             f"| {step.name} | {step.what} | {step.seconds:.1f} | {rate} | "
             f"{step.peak_rss_mb:,.0f} | {'; '.join(step.notes)} |"
         )
-    a, b, c, no = (steps[k].seconds for k in "abcn")
+    a, b, c, no, forced = (steps[k].seconds for k in "abcnN")
     print()
-    print(f"b/a = {b / a:.2f} (target <= 2)")
-    if b > no:
-        print(f"(c-n)/(b-n) = {(c - no) / (b - no):.3f} (target <= 0.05); n = {no:.1f} s (< 10)")
+    print(f"b/a = {b / a:.2f} (target <= 2); n = {no:.1f} s (target < 10)")
+    # the variable cost of +1% is measured against a build that runs and finds nothing new
+    if b > forced:
+        print(f"(c-N)/(b-N) = {(c - forced) / (b - forced):.3f} (target <= 0.05)")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One scheduled run: land what is new from Panoptes, check the landing's freshness, build.
+# One scheduled run: land what is new from Panoptes, check the landing's freshness, build
+# (skipped when nothing landed and the dbt project is unchanged since the last build).
 # Called hourly by cron (deploy/crontab.example) or CI (.github/workflows/scheduled-ingest.yml).
 #
 #   PANOPTES_PROJECT_ID     project to fetch (required)
@@ -31,5 +32,6 @@ done
 "$bin/python" -m ingest api -q --project-id "$PANOPTES_PROJECT_ID" "${workflows[@]}" || exit
 "$bin/dbt" source freshness
 freshness=$?
-"$bin/dbt" build --exclude-resource-type unit_test || exit  # unit tests belong to CI
+# unit tests check SQL logic, not data: they belong to CI
+"$bin/python" -m ingest build -- --exclude-resource-type unit_test || exit
 exit "$freshness"

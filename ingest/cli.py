@@ -234,6 +234,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     standin.set_defaults(run=_run_standin)
 
+    build = commands.add_parser(
+        "build",
+        parents=[common],
+        help="dbt build, unless nothing landed and the project is unchanged since the last one",
+        description="Run `dbt build` with the given arguments, unless the landed files, the dbt "
+        "project's files and the arguments are those of the last successful build (recorded in "
+        "the warehouse) and its parquet marts are all still there. `dbt build` run directly "
+        "always builds. Arguments after `--` go to dbt: "
+        "python -m ingest build -- --exclude-resource-type unit_test",
+    )
+    build.add_argument("--force", action="store_true", help="build even if nothing changed")
+    build.add_argument(
+        "--project-dir", type=Path, default=Path("."), help="the dbt project (default: here)"
+    )
+    _add_data_dir(build)
+    build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments for dbt build")
+    build.set_defaults(run=_run_build)
+
     demo = commands.add_parser(
         "demo",
         parents=[common],
@@ -377,6 +395,19 @@ def _run_standin(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    import os
+
+    from ingest.build import build
+
+    if args.data_dir:  # dbt reads the data directory from the environment
+        os.environ["WAREHOUSE_DATA_DIR"] = str(args.data_dir)
+    dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    return build(
+        settings.data_dir(), settings.warehouse_db(), args.project_dir, dbt_args, args.force
+    )
 
 
 def _run_demo(args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import shutil
 import sys
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from ingest.progress import Progress
 log = logging.getLogger(__name__)
 
 UNKNOWN_PROJECT = 0
+BATCH_ROWS = 20_000  # converted rows handed from DuckDB to the writers at a time
 QUESTION_TASKS = ("single", "multiple", "shortcut")
 CLASSIFICATION_COLUMNS = ("classification_id", "workflow_id", "workflow_version", "created_at",
                           "annotations", "subject_ids")  # fmt: skip
@@ -148,11 +148,13 @@ def _land_classifications(
     progress: Progress,
     summary: ExportSummary,
 ) -> None:
-    """Convert the export in one streamed pass into a staging file, then land its parts.
+    """Convert the export and land it in one streamed pass.
 
-    DuckDB writes the converted rows (each with its disposition) to a staging parquet file
-    outside ``raw/``; each partition's new rows and the rows set aside are then copied into
-    place as whole files. Memory stays bounded: nothing is collected in Python.
+    DuckDB reads, checks and converts the rows (each with its disposition) and hands them over
+    in Arrow batches; each batch's new rows go to their partitions' files and the rows set
+    aside to ``raw/rejected/``, through the same writers as the API's pages (a file lands
+    every ``ROWS_PER_FILE`` rows; a run stopped midway resumes past what landed). Memory stays
+    bounded by one batch and one row group per open partition.
     """
     columns = _columns(path)
     _require(path, columns, CLASSIFICATION_COLUMNS)
@@ -166,70 +168,37 @@ def _land_classifications(
     }
     if landed_ids:
         params["landed"] = landed_ids
-    staging = landing.staging_dir()
-    try:
-        converted = staging / "converted.parquet"
-        progress.start(f"converting {path.name}")
-        sql = _classification_sql(columns, has_landed=bool(landed_ids))
-        # lz4 for the staging file, read once and deleted: zstd is kept for the landed files
-        rows = con.execute(
-            f"copy ({sql}) to '{_path_literal(converted)}' (format parquet, compression lz4_raw)",
-            params,
-        ).fetchall()[0][0]
-        progress.advance(rows=rows)
+    sql = _classification_sql(columns, has_landed=bool(landed_ids))
+    unknown_project_workflows: set[int] = set()
+    progress.start(f"converting {path.name}")
+    batches = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+    with landing.writer(CLASSIFICATIONS) as landed, landing.writer(REJECTED) as rejected:
+        for batch in batches:
+            rows = pa.Table.from_batches([batch])
+            disposition = rows["disposition"]
+            new = rows.filter(pc.equal(disposition, "land"))
+            landed.write(new)
+            set_aside = rows.filter(pc.equal(disposition, "reject"))
+            rejected.write(set_aside)
+            summary.rejected.update(set_aside["reason"].to_pylist())
+            summary.already_landed += pc.sum(pc.equal(disposition, "landed")).as_py() or 0
+            unknown = new.filter(pc.equal(new["project_id"], UNKNOWN_PROJECT))
+            unknown_project_workflows.update(pc.unique(unknown["workflow_id"]).to_pylist())
+            summary.rows_read += rows.num_rows
+            progress.advance(rows=rows.num_rows)
         progress.finish()
-        staged = f"read_parquet('{_path_literal(converted)}')"
-        _land_staged(con, landing, staged, summary)
         unreadable = _csv_rejects(con, path)
-        with landing.writer(REJECTED) as rejected:
-            rejected.write(unreadable)
+        rejected.write(unreadable)
         summary.rejected.update(unreadable["reason"].to_pylist())
-        summary.files += len(rejected.files_written)
-        summary.rows_read += rows
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _land_staged(
-    con: duckdb.DuckDBPyConnection, landing: Landing, staged: str, summary: ExportSummary
-) -> None:
-    """Land the staged rows: new ones per partition, set-aside ones with their reasons."""
-    tally = con.execute(
-        f"select disposition, project_id, workflow_id, count(*) from {staged} group by all"
-    ).fetchall()
-    for disposition, project, workflow, count in tally:
-        if disposition == "landed":
-            summary.already_landed += count
-        if disposition != "land":
-            continue
-        partition = {"project_id": project, "workflow_id": workflow}
-        path, rows = landing.land_query(
-            con, CLASSIFICATIONS,
-            f"select * from {staged} where disposition = 'land' "
-            "and project_id = $project and workflow_id = $workflow",
-            {"project": project, "workflow": workflow}, partition,
-        )  # fmt: skip
-        summary.classifications += rows
-        summary.files += path is not None
-        if project == UNKNOWN_PROJECT:
-            log.warning(
-                "workflow %d has no classifications landed by the API to tell its project: "
-                "landed under project_id=%d (pass --project-id to say which)",
-                workflow,
-                UNKNOWN_PROJECT,
-            )
-    path, _ = landing.land_query(
-        con, REJECTED, f"select * from {staged} where disposition = 'reject'", {},
-        {"source": "export"},
-    )  # fmt: skip
-    summary.files += path is not None
-    summary.rejected.update(
-        dict(
-            con.execute(
-                f"select reason, count(*) from {staged} where disposition = 'reject' group by 1"
-            ).fetchall()
+    summary.classifications += landed.rows_written
+    summary.files += len(landed.files_written) + len(rejected.files_written)
+    for workflow in sorted(unknown_project_workflows):
+        log.warning(
+            "workflow %d has no classifications landed by the API to tell its project: "
+            "landed under project_id=%d (pass --project-id to say which)",
+            workflow,
+            UNKNOWN_PROJECT,
         )
-    )
 
 
 def _classification_sql(columns: list[str], has_landed: bool) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -239,67 +238,14 @@ class Landing:
     def writer(self, dataset: Dataset, rows_per_file: int = ROWS_PER_FILE) -> DatasetWriter:
         return DatasetWriter(self, dataset, rows_per_file)
 
-    def land_query(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        dataset: Dataset,
-        query: str,
-        params: dict[str, Any],
-        partition: dict[str, Any],
-    ) -> tuple[Path | None, int]:
-        """Write the rows of a DuckDB query as one file of a partition, atomically.
-
-        DuckDB streams the query into the file (memory stays bounded); the columns are cast to
-        the dataset's schema. Returns the file and its row count; no file when no rows.
-        """
-        directory = self.partition_dir(dataset, partition)
-        directory.mkdir(parents=True, exist_ok=True)
-        name = _part_name()
-        temp = directory / f".{name}.{os.getpid()}.tmp"
-        columns = ", ".join(
-            f'cast("{field.name}" as {_DUCKDB_TYPES[str(field.type)]}) as "{field.name}"'
-            for field in dataset.schema
-        )
-        target = str(temp).replace("'", "''")
-        try:
-            rows = con.execute(
-                f"copy (select {columns} from ({query})) to '{target}' "
-                "(format parquet, compression zstd)",
-                params,
-            ).fetchall()[0][0]
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        if not rows:
-            temp.unlink(missing_ok=True)
-            return None, 0
-        _fsync(temp)
-        final = directory / name
-        os.replace(temp, final)
-        _fsync_directory(directory)
-        return final, rows
-
-    def staging_dir(self) -> Path:
-        """A private working directory outside ``raw/``, removed by the next run if left."""
-        directory = self.root / ".staging" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        directory.mkdir(parents=True)
-        return directory
-
     def remove_stale_temp_files(self) -> int:
-        """Delete temporary files and staging directories of writers no longer running."""
+        """Delete temporary files of writers no longer running."""
         removed = 0
         if self.raw.is_dir():
             for path in self.raw.rglob(".*.tmp"):
                 match = _TEMP_NAME.match(path.name)
                 if match and not _process_alive(int(match.group(1))):
                     path.unlink(missing_ok=True)
-                    removed += 1
-        staging = self.root / ".staging"
-        if staging.is_dir():
-            for directory in staging.iterdir():
-                pid = directory.name.split("-", 1)[0]
-                if pid.isdigit() and not _process_alive(int(pid)):
-                    shutil.rmtree(directory, ignore_errors=True)
                     removed += 1
         return removed
 
@@ -441,14 +387,6 @@ def _part_name() -> str:
     """A new file name: sortable by time, unique across processes."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return f"part-{stamp}-{uuid.uuid4().hex[:8]}.parquet"
-
-
-_DUCKDB_TYPES = {
-    "int64": "bigint",
-    "string": "varchar",
-    "timestamp[us]": "timestamp",
-    "list<item: int64>": "bigint[]",
-}
 
 
 def _column_max(path: Path, column: str) -> int | None:

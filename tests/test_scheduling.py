@@ -1,5 +1,6 @@
 """The scheduled run (deploy/scheduled_run.sh, as cron and the CI workflow call it) against the
-stand-in: secrets from a mode-600 file, ingest, freshness, build, marts published."""
+stand-in: secrets from a mode-600 file, ingest, freshness, build, marts published; a second run
+with nothing new skips the build."""
 
 from __future__ import annotations
 
@@ -43,13 +44,22 @@ def test_the_scheduled_run_ingests_checks_freshness_and_builds(small_sample, tmp
         "PANOPTES_WORKFLOW_IDS": str(WORKFLOW_ID),
         "WAREHOUSE_VENV": str(Path(sys.executable).parent.parent),
     }
+    mart = data_dir / "marts" / "vote_counts.parquet"
     with standin(StandInData.from_sample(small_sample)) as api:
         done = _scheduled_run(env | {"PANOPTES_API_URL": api.url})
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-4000:]
-    assert "PASS freshness of panoptes.classifications" in output
-    assert (data_dir / "marts" / "vote_counts.parquet").is_file()
-    assert CLIENT_SECRET not in output
+        output = done.stdout + done.stderr
+        assert done.returncode == 0, output[-4000:]
+        assert "PASS freshness of panoptes.classifications" in output
+        assert mart.is_file()
+        assert CLIENT_SECRET not in output
+        published = mart.stat().st_mtime_ns
+
+        again = _scheduled_run(env | {"PANOPTES_API_URL": api.url})
+    output = again.stdout + again.stderr
+    assert again.returncode == 0, output[-4000:]
+    assert "PASS freshness of panoptes.classifications" in output  # still checked every run
+    assert "dbt build skipped" in output
+    assert mart.stat().st_mtime_ns == published
 
 
 def test_the_scheduled_run_says_what_is_missing(tmp_path):

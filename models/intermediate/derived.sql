@@ -38,12 +38,15 @@ versions as (
         where not waiting.is_version_known
     ),
 
+    -- disjoint: rows already derived landed at or before the high-water mark (a union that
+    -- removed duplicates would compare every column of every row: seconds at a million)
     to_derive as (
         select * from newly_landed
-        union
+        union all
         select classifications.*
         from classifications
         semi join version_now_known using (classification_id)
+        where classifications.ingested_at <= {{ high_water_mark('ingested_at') }}
     ),
 {% else %}
     to_derive as (

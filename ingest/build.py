@@ -1,0 +1,126 @@
+"""``python -m ingest build``: run ``dbt build`` only when there is something to build.
+
+A scheduled run that landed nothing would otherwise pay dbt's start-up and a pass over every
+model and test (about 25 s at a million classifications) to change nothing. What a build
+depends on is summed up in one fingerprint: the landed files (append-only, each name unique,
+never rewritten), the dbt project's files, and the arguments given to dbt. After a successful
+build the fingerprint is stored inside the warehouse file itself, with the list of parquet
+marts then published, so that a deleted or replaced warehouse, or a deleted mart file, always
+builds again. The fingerprint is taken before dbt starts: rows landing during a build make the
+next run build again (an extra build, never a missed one).
+
+``dbt build`` run directly always builds, as does ``python -m ingest build --force``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest.lock import holding
+
+log = logging.getLogger(__name__)
+
+# What dbt reads from the project directory (dbt_project.yml names the same folders).
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
+PROJECT_DIRS = ("models", "macros", "seeds", "snapshots", "tests/dbt", "analyses")
+STATE_TABLE = "_warehouse_last_build"
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """The fingerprint of a build's inputs and the mart files it left behind."""
+
+    fingerprint: str
+    mart_files: tuple[str, ...] = ()
+
+
+def fingerprint(data_dir: Path, project_dir: Path, dbt_args: list[str]) -> str:
+    """A digest of the landed files, the dbt project's files and the dbt arguments."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(dbt_args).encode())
+    raw = data_dir / "raw"
+    for path in sorted(raw.rglob("*.parquet")) if raw.is_dir() else []:
+        digest.update(f"{path.relative_to(raw)}\0{path.stat().st_size}\n".encode())
+    for path in _project_files(project_dir):
+        digest.update(f"{path.relative_to(project_dir)}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _project_files(project_dir: Path) -> list[Path]:
+    files = [project_dir / name for name in PROJECT_FILES if (project_dir / name).is_file()]
+    for name in PROJECT_DIRS:
+        folder = project_dir / name
+        if folder.is_dir():
+            files += (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return sorted(files)
+
+
+def last_build(warehouse: Path) -> BuildState | None:
+    """What the last successful build recorded in the warehouse, if it can be read."""
+    if not warehouse.is_file():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            row = con.execute(f"select fingerprint, mart_files from {STATE_TABLE}").fetchall()
+    except duckdb.Error:  # no such table yet, or the file is busy: build
+        return None
+    return BuildState(row[0][0], tuple(row[0][1])) if row else None
+
+
+def record_build(warehouse: Path, state: BuildState) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            f"create or replace table {STATE_TABLE} as "
+            "select $fingerprint as fingerprint, $mart_files::varchar[] as mart_files, "
+            "current_timestamp as built_at",
+            {"fingerprint": state.fingerprint, "mart_files": list(state.mart_files)},
+        )
+
+
+def up_to_date(state: BuildState, previous: BuildState | None, data_dir: Path) -> bool:
+    if previous is None or previous.fingerprint != state.fingerprint:
+        return False
+    return all((data_dir / name).is_file() for name in previous.mart_files)
+
+
+def published_marts(data_dir: Path) -> tuple[str, ...]:
+    marts = data_dir / "marts"
+    return tuple(sorted(str(p.relative_to(data_dir)) for p in marts.glob("*.parquet")))
+
+
+def dbt_executable() -> str:
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.is_file() else shutil.which("dbt") or "dbt"
+
+
+def build(
+    data_dir: Path,
+    warehouse: Path,
+    project_dir: Path,
+    dbt_args: list[str],
+    force: bool = False,
+) -> int:
+    """Run ``dbt build`` unless its inputs are those of the last successful build.
+
+    Returns dbt's exit status (0 when skipped).
+    """
+    state = BuildState(fingerprint(data_dir, project_dir, dbt_args))
+    if not force and up_to_date(state, last_build(warehouse), data_dir):
+        print("nothing new landed and the project is unchanged: dbt build skipped", flush=True)
+        return 0
+    status = subprocess.call([dbt_executable(), "build", *dbt_args], cwd=project_dir)
+    if status != 0:
+        return status
+    with holding(data_dir):  # dbt has exited: take the writers' lock for our one write
+        record_build(warehouse, BuildState(state.fingerprint, published_marts(data_dir)))
+    return 0

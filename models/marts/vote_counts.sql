@@ -45,7 +45,9 @@ changed_subjects as (
 subject_votes as (
     select flat.*
     from flat
-    semi join changed_subjects using (schema_name, subject_id)
+    {% if is_incremental() %}
+        semi join changed_subjects using (schema_name, subject_id)
+    {% endif %}
 ),
 
 eligible_votes as (

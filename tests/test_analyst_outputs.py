@@ -76,8 +76,17 @@ def warehouse(tmp_path_factory) -> Warehouse:
     return warehouse
 
 
+@dataclass
+class ConcurrentReads:
+    """What readers of the published marts saw while a build rewrote them."""
+
+    before: dict[str, tuple[int, int]]  # each mart's fingerprint before the build
+    seen: dict[str, set[tuple[int, int]]]  # every fingerprint a reader saw during it
+    errors: list[str]
+
+
 @pytest.fixture(scope="module")
-def rebuilt(warehouse: Warehouse) -> Warehouse:
+def concurrent_reads(warehouse: Warehouse) -> ConcurrentReads:
     """The rest of the sample landed and built while readers hammer the published parquet."""
     before = _fingerprints(warehouse.marts)
     warehouse.data.publish_all()
@@ -101,9 +110,12 @@ def rebuilt(warehouse: Warehouse) -> Warehouse:
     assert build.returncode == 0, output[-4000:]
     assert held.read().num_rows == before["vote_counts"][0], "the held file changed under it"
     held.close()
-    warehouse.reader_errors = errors  # type: ignore[attr-defined]
-    warehouse.counts_seen = seen  # type: ignore[attr-defined]
-    warehouse.counts_before = before  # type: ignore[attr-defined]
+    return ConcurrentReads(before, seen, errors)
+
+
+@pytest.fixture(scope="module")
+def rebuilt(warehouse: Warehouse, concurrent_reads: ConcurrentReads) -> Warehouse:
+    """The warehouse once the whole sample has landed and been built."""
     return warehouse
 
 
@@ -153,14 +165,16 @@ def test_a_published_mart_has_the_warehouse_values_and_types(warehouse):
     assert [t[:2] for t in published_types] == [t[:2] for t in types]
 
 
-def test_readers_of_the_parquet_marts_see_a_whole_file_and_never_block_the_build(rebuilt):
-    assert rebuilt.reader_errors == []
+def test_readers_of_the_parquet_marts_see_a_whole_file_and_never_block_the_build(
+    rebuilt, concurrent_reads
+):
+    assert concurrent_reads.errors == []
     after = _fingerprints(rebuilt.marts)
-    changed = {name for name in after if after[name] != rebuilt.counts_before[name]}
+    changed = {name for name in after if after[name] != concurrent_reads.before[name]}
     assert {"vote_counts", "subjects", "classification_activity"} <= changed
-    for name, seen in rebuilt.counts_seen.items():
+    for name, seen in concurrent_reads.seen.items():
         # each read saw the old file or the new one, never a partial or a missing one
-        assert seen <= {rebuilt.counts_before[name], after[name]}, name
+        assert seen <= {concurrent_reads.before[name], after[name]}, name
         assert len(seen) >= 1, name
     for name, (rows, _) in after.items():
         assert rows == rebuilt.query(f"select count(*) from {name}")[0][0], name

@@ -8,7 +8,8 @@
     )
 }}
 
-with classifications as (
+-- not materialized: each use below filters it, and the filter must reach the landing's scan
+with classifications as not materialized (
     select * from {{ ref('stg_panoptes__classifications') }}
 ),
 

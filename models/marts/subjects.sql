@@ -8,7 +8,8 @@
     )
 }}
 
-with derived as (
+-- derived is not materialized: each use filters it, and the filter must reach the scan.
+with derived as not materialized (
     select * from {{ ref('derived') }}
 ),
 

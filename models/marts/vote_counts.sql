@@ -11,7 +11,8 @@
     )
 }}
 
-with flat as (
+-- flat is not materialized: each use filters it, and the filter must reach the scan.
+with flat as not materialized (
     select * from {{ ref('flat') }}
 ),
 

@@ -2,7 +2,8 @@
 -- classification can arrive from the API and from an export; the first landed wins).
 -- Only ids landed more than once go through the window, so a filter on ingested_at from a
 -- caller still prunes the scan of every other row.
-with landed as (
+-- not materialized: read once per use below, so that a caller's filter reaches each scan
+with landed as not materialized (
     select * from {{ source('panoptes', 'classifications') }}
 ),
 

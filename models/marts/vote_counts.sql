@@ -1,9 +1,7 @@
 -- Votes, total votes, vote fraction, its Wilson interval and the path-aware (cumulative)
 -- fraction for every answer of a schema, for every subject with at least one vote in that
--- schema (zero-filled). Quality filters (excluded volunteers, the date window, workflow version
--- ranges) apply before counting; repeat classifications of a subject by one volunteer follow
--- var('repeat_classifications'). Incremental: a run recomputes only the subjects that received
--- new votes, from all of their votes.
+-- schema (zero-filled): int_answer_votes (the counting, filters and repeat policy) with the
+-- intervals and the walk down the tree. Incremental: the subjects int_answer_votes recomputed.
 {{
     config(
         materialized='incremental',
@@ -11,114 +9,15 @@
     )
 }}
 
--- flat is not materialized: each use filters it, and the filter must reach the scan.
-with flat as not materialized (
-    select * from {{ ref('flat') }}
+with fractions as (
+    select * from {{ ref('int_answer_votes') }}
+    {% if is_incremental() %}
+        where int_answer_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
+    {% endif %}
 ),
 
 schema_answers as (
     select * from {{ ref('int_schema_answers') }}
-),
-
-workflow_schema as (
-    select * from {{ ref('workflow_schema') }}
-),
-
-excluded_volunteers as (
-    select * from {{ ref('excluded_volunteers') }}
-),
-
-new_votes as (
-    select * from flat
-    {% if is_incremental() %}
-        where flat._loaded_at > {{ high_water_mark('_loaded_at') }}
-    {% endif %}
-),
-
-changed_subjects as (
-    select distinct
-        schema_name,
-        subject_id
-    from new_votes
-    where schema_name is not null
-),
-
-subject_votes as (
-    select flat.*
-    from flat
-    {% if is_incremental() %}
-        semi join changed_subjects using (schema_name, subject_id)
-    {% endif %}
-),
-
-eligible_votes as (
-    select subject_votes.*
-    from subject_votes
-    inner join workflow_schema using (schema_name, workflow_id)
-    anti join excluded_volunteers using (user_id)
-    where
-        {{ version_at_least('workflow_schema.min_workflow_version') }}
-        and {{ version_at_most('workflow_schema.max_workflow_version') }}
-        and {{ classified_in_window('subject_votes.created_at') }}
-),
-
-counted_classifications as (
-    {{ repeat_classification_filter('eligible_votes') }}
-),
-
-counted_votes as (
-    select eligible_votes.*
-    from eligible_votes
-    semi join counted_classifications using (schema_name, classification_id)
-    where eligible_votes.question is not null
-),
-
-answer_votes as (
-    select
-        schema_name,
-        subject_id,
-        question,
-        answer,
-        count(distinct classification_id) as votes
-    from counted_votes
-    group by schema_name, subject_id, question, answer
-),
-
-question_totals as (
-    select
-        schema_name,
-        subject_id,
-        question,
-        count(distinct classification_id) as total_votes
-    from counted_votes
-    group by schema_name, subject_id, question
-),
-
-fractions as (
-    select
-        changed_subjects.schema_name,
-        changed_subjects.subject_id,
-        schema_answers.question,
-        schema_answers.answer,
-        schema_answers.question_order,
-        schema_answers.answer_order,
-        coalesce(answer_votes.votes, 0) as votes,
-        coalesce(question_totals.total_votes, 0) as total_votes,
-        coalesce(answer_votes.votes, 0)
-        / nullif(question_totals.total_votes, 0) as vote_fraction
-    from changed_subjects
-    inner join schema_answers using (schema_name)
-    left join answer_votes
-        on
-            changed_subjects.schema_name = answer_votes.schema_name
-            and changed_subjects.subject_id = answer_votes.subject_id
-            and schema_answers.question = answer_votes.question
-            and schema_answers.answer = answer_votes.answer
-    left join question_totals
-        on
-            changed_subjects.schema_name = question_totals.schema_name
-            and changed_subjects.subject_id = question_totals.subject_id
-            and schema_answers.question = question_totals.question
 ),
 
 question_ancestry as (

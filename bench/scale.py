@@ -117,13 +117,14 @@ def run(
 
 
 class PeakMemory:
-    """The child's own peak RSS (VmHWM), sampled while it runs.
+    """The largest peak RSS (VmHWM) of the child and its descendants (``ingest build`` runs
+    dbt as a process of its own), sampled while they run.
 
     Not wait4's ru_maxrss: Linux carries that across fork and exec, so every child would report
     at least this (large) process's own peak."""
 
     def __init__(self, pid: int) -> None:
-        self.status = Path(f"/proc/{pid}/status")
+        self.pid = pid
         self.peak_kb = 0
         self.running = True
         self.thread = threading.Thread(target=self._sample, daemon=True)
@@ -131,19 +132,36 @@ class PeakMemory:
 
     def _sample(self) -> None:
         while self.running:
-            try:
-                found = re.search(r"VmHWM:\s+(\d+) kB", self.status.read_text())
-            except OSError:
-                return
-            if found is None:  # exited, not yet reaped
-                return
-            self.peak_kb = max(self.peak_kb, int(found.group(1)))
+            for pid in _process_tree(self.pid):
+                try:
+                    found = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+                except OSError:  # exited meanwhile
+                    continue
+                if found:  # none once exited, not yet reaped
+                    self.peak_kb = max(self.peak_kb, int(found.group(1)))
             time.sleep(0.05)
 
     def stop(self) -> float:
         self.running = False
         self.thread.join()
         return self.peak_kb / 1024
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and every process descending from it, from /proc's parent links."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending += children.get(pid, [])
+    return tree
 
 
 def environment(data_dir: Path) -> dict[str, str]:

@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
 
 FLOOR_SQL = """

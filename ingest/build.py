@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import shutil
 import subprocess
 import sys
@@ -26,8 +25,6 @@ from pathlib import Path
 import duckdb
 
 from ingest.lock import holding
-
-log = logging.getLogger(__name__)
 
 # What dbt reads from the project directory (dbt_project.yml names the same folders).
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")

@@ -36,8 +36,6 @@
     {%- endfor %}
 {%- endfor %}
 
--- DuckDB's PIVOT (its IN list fixed when the model compiles) fills every answer column in one
--- grouping pass; one filtered aggregate per column was five times slower at a million votes.
 -- vote_counts and subjects are not materialized: each use filters them, and the filter must
 -- reach the scan (a materialized copy of every vote row cost a second at a million).
 with vote_counts as not materialized (

@@ -101,22 +101,38 @@ def existing_export(n_classifications: int, directory: Path) -> Export | None:
     return None
 
 
-def new_classifications(export: Export, count: int, seed: int = 7) -> sample.Sample:
-    """``count`` classifications as the API serves them, with ids after the export's and
-    subjects among its subjects: what an hourly run finds new."""
+def new_classifications(
+    export: Export,
+    count: int,
+    seed: int = 7,
+    active_subjects: int | None = None,
+    earlier_new: int = 0,
+) -> sample.Sample:
+    """``count`` classifications as the API serves them, with ids after the export's (and after
+    ``earlier_new`` made before these) and subjects among its subjects: what an hourly run
+    finds new.
+
+    By default each goes to a different subject, drawn at random from all of them: the most
+    subjects ``count`` classifications can touch. With ``active_subjects``, they go round the
+    latest-uploaded ``active_subjects`` subjects instead, as on a live project, where volunteers
+    are shown the subjects not yet retired, mostly the newest subject sets."""
     made = sample.generate(
         n_classifications=count, n_subjects=max(1, count // CLASSIFICATIONS_PER_SUBJECT), seed=seed
     )
+    params = {"path": str(export.subjects), "count": active_subjects or count}
+    order = "subject_id::bigint desc"
+    if not active_subjects:
+        order, params["seed"] = "hash(subject_id, $seed)", seed
     with duckdb.connect() as con:
         subject_ids = [
             row[0]
             for row in con.execute(
                 "select subject_id from read_csv($path, all_varchar = true) "
-                "order by hash(subject_id, $seed) limit $count",
-                {"path": str(export.subjects), "seed": seed, "count": count},
+                f"order by {order} limit $count",
+                params,
             ).fetchall()
         ]
-    first = sample.FIRST_CLASSIFICATION_ID + export.rows
+    first = sample.FIRST_CLASSIFICATION_ID + export.rows + earlier_new
     classifications = []
     for i, resource in enumerate(made.classifications):
         resource = copy.deepcopy(resource)

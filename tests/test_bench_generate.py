@@ -63,3 +63,13 @@ def test_generated_exports_are_deterministic_and_land_without_a_reject(tmp_path)
             ).fetchall()
         }
     assert {str(s) for c in made.classifications for s in c["links"]["subjects"]} <= known
+    spread = {s for c in made.classifications for s in c["links"]["subjects"]}
+    assert len(spread) == 50  # by default each new classification on a subject of its own
+
+    later = generate.new_classifications(
+        first, 50, seed=8, active_subjects=5, earlier_new=len(made.classifications)
+    )
+    later_ids = sorted(int(c["id"]) for c in later.classifications)
+    assert later_ids[0] == new_ids[-1] + 1
+    newest = sorted(known, key=int)[-5:]
+    assert {s for c in later.classifications for s in c["links"]["subjects"]} == set(newest)

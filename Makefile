@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-scale clean
+.PHONY: demo test test-spark lint bench bench-scale clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ demo: $(BIN)/activate  ## stand-in -> ingest over HTTP -> dbt build -> summary, 
 
 test: $(BIN)/activate  ## the test suite (real HTTP, real parquet, real dbt, sqlfluff)
 	$(BIN)/python -m pytest
+
+test-spark: $(BIN)/activate  ## the models on Spark against DuckDB (installs the spark extra; Java 17)
+	$(BIN)/pip install --quiet -e ".[spark]"
+	$(BIN)/python -m pytest -m spark -n 0 tests/test_spark.py
 
 lint: $(BIN)/activate  ## ruff (the SQL is linted by the tests: tests/test_sql_style.py)
 	$(BIN)/ruff check .

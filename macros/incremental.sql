@@ -2,7 +2,7 @@
     rows of upstream models newer than it are what the next run has to process. -#}
 {% macro high_water_mark(column) -%}
     (
-        select coalesce(max(previous_runs.{{ column }}), '-infinity'::timestamp)
+        select coalesce(max(previous_runs.{{ column }}), {{ earliest_timestamp() }})
         from {{ this }} as previous_runs
     )
 {%- endmacro %}

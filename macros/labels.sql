@@ -3,22 +3,25 @@
 {% macro clean_label(expression) -%}
     nullif(
         trim(
-            regexp_replace(
-                lower(regexp_replace({{ expression }}, '!\[[^\]]*\]\([^)]*\)', '', 'g')),
-                '\s+', ' ', 'g'
-            )
+            {{ replace_all(
+                'lower(' ~ replace_all(expression, "'!\\[[^\\]]*\\]\\([^)]*\\)'", "''") ~ ')',
+                "'\\s+'", "' '"
+            ) }}
         ),
         ''
     )
 {%- endmacro %}
 
-{#- A SQL string literal, quotes doubled: values from seeds never break out of the literal. -#}
+{#- A SQL string literal: values from seeds never break out of the literal. -#}
 {% macro sql_string(value) -%}
-    '{{ value | string | replace("'", "''") }}'
+    {{ return(adapter.dispatch('sql_string')(value | string)) }}
 {%- endmacro %}
 
-{#- A SQL identifier, quoted, inner double quotes doubled: names from seeds and vars (such as
-    "spiral-arm-count_more-than-4_fraction") can hold any character. -#}
-{% macro quoted_identifier(name) -%}
-    "{{ name | string | replace('"', '""') }}"
+{% macro default__sql_string(value) -%}
+    '{{ value | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- Spark escapes with backslashes. -#}
+{% macro spark__sql_string(value) -%}
+    '{{ value | replace('\\', '\\\\') | replace("'", "\\'") }}'
 {%- endmacro %}

@@ -6,7 +6,7 @@
     place, so a reader sees the old file or the new one, never half of one. (The directory is
     made by ingest.dbt_plugin.) -#}
 {% macro publish_marts() %}
-    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+    {%- if not execute or flags.WHICH not in ('build', 'run') or target.type != 'duckdb' -%}
         {{ return('') }}
     {%- endif -%}
     {%- set directory = env_var('WAREHOUSE_DATA_DIR', 'data') ~ '/marts' -%}

@@ -24,9 +24,9 @@
     union all
     select
         schema_name,
-        {{ 'arg_max' if policy == 'last' else 'arg_min' }}(
-            classification_id, (created_at, classification_id)
-        ) as classification_id
+        {{ (value_at_max if policy == 'last' else value_at_min)(
+            'classification_id', ['created_at', 'classification_id']
+        ) }} as classification_id
     from {{ votes }}
     where user_id is not null
     group by schema_name, subject_id, user_id

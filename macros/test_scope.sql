@@ -25,16 +25,29 @@
     {%- if var('test_all_rows', false) or not execute -%}
         {%- do return('true') -%}
     {%- endif -%}
-    {%- set columns = run_query('describe select * from ' ~ relation).columns[0].values() -%}
+    {%- set columns = query_columns('select * from ' ~ relation) -%}
     {%- if '_loaded_at' in columns -%}
         {%- do return('_loaded_at >= ' ~ run_started_timestamp()) -%}
     {%- endif -%}
     {%- set derived = adapter.get_relation(target.database, target.schema, 'derived') -%}
     {%- if 'ingested_at' in columns and derived is not none -%}
         {%- do return(
-            "ingested_at > (select coalesce(max(built.ingested_at), '-infinity'::timestamp) from "
+            "ingested_at > (select coalesce(max(built.ingested_at), " ~ earliest_timestamp() ~ ") from "
             ~ derived ~ " as built where built._loaded_at < " ~ run_started_timestamp() ~ ")"
         ) -%}
     {%- endif -%}
     {%- do return('true') -%}
+{%- endmacro %}
+
+{#- The column names of a query's result. -#}
+{% macro query_columns(sql) -%}
+    {{ return(adapter.dispatch('query_columns')(sql)) }}
+{%- endmacro %}
+
+{% macro default__query_columns(sql) -%}
+    {{ return(run_query('describe ' ~ sql).columns[0].values()) }}
+{%- endmacro %}
+
+{% macro spark__query_columns(sql) -%}
+    {{ return(run_query('describe query ' ~ sql).columns[0].values()) }}
 {%- endmacro %}

@@ -193,3 +193,8 @@ select * from final
 {% macro default__seed_row_order() -%}
     rowid
 {%- endmacro %}
+
+{#- A seed's rows are inserted in file order into one file, read back in that order. -#}
+{% macro spark__seed_row_order() -%}
+    monotonically_increasing_id()
+{%- endmacro %}

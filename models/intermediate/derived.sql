@@ -3,13 +3,13 @@
 -- one, plus any kept here with an unknown workflow version whose version has landed since.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='classification_id',
     )
 }}
 
 -- not materialized: each use below filters it, and the filter must reach the landing's scan
-with classifications as not materialized (
+with classifications as {{ not_materialized() }} (
     select * from {{ ref('stg_panoptes__classifications') }}
 ),
 
@@ -46,7 +46,7 @@ versions as (
         union all
         select classifications.*
         from classifications
-        semi join version_now_known using (classification_id)
+        {{ semi_join() }} version_now_known using (classification_id)
         where classifications.ingested_at <= {{ high_water_mark('ingested_at') }}
     ),
 {% else %}
@@ -66,19 +66,27 @@ annotation_rows as (
         user_id,
         created_at,
         ingested_at,
-        unnest(range(len(annotation_list))) as annotation_index,
-        unnest(annotation_list) as annotation
+        {{ unnest_with_index('annotation_list', 'annotation_index', 'annotation') }}
     from (
         select
             *,
             {{ annotation_list('annotations') }} as annotation_list
         from to_derive
-    )
+    ) as with_annotation_list
 ),
 
 annotations as (
     select
-        * exclude (annotation),
+        classification_id,
+        workflow_id,
+        workflow_version,
+        workflow_major,
+        workflow_minor,
+        subject_id,
+        user_id,
+        created_at,
+        ingested_at,
+        annotation_index,
         annotation.task,
         annotation.value
     from annotation_rows
@@ -104,7 +112,7 @@ labelled as (
         annotations.subject_id,
         annotations.user_id,
         annotations.created_at,
-        annotations.value::varchar as value,
+        cast(annotations.value as {{ dbt.type_string() }}) as value,
         version_tasks.task_type,
         coalesce(version_tasks.is_multiple_choice, false) as is_multiple_choice,
         version_tasks.question_text,
@@ -128,12 +136,30 @@ labelled as (
 
 final as (
     select
-        * exclude (version_answer_labels),
+        classification_id,
+        annotation_index,
+        task,
+        workflow_id,
+        workflow_version,
+        workflow_major,
+        workflow_minor,
+        subject_id,
+        user_id,
+        created_at,
+        value,
+        task_type,
+        is_multiple_choice,
+        question_text,
+        answer_indices,
+        is_version_known,
+        ingested_at,
         case
             when version_answer_labels is not null
-                then list_transform(answer_indices, lambda i: version_answer_labels[i + 1])
+                then {{ list_map(
+                    'answer_indices', 'i', list_element('version_answer_labels', 'i + 1')
+                ) }}
         end as answer_labels,
-        cast('{{ run_started_at }}' as timestamp) as _loaded_at
+        {{ run_started_timestamp() }} as _loaded_at
     from labelled
 )
 

@@ -3,7 +3,7 @@
 -- question and answer and says why. Incremental on what derived loaded since the last run.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='classification_id',
     )
 }}
@@ -38,7 +38,7 @@ votes as (
         is_version_known,
         answer_labels,
         answer_indices,
-        unnest(list_distinct(answer_indices)) as answer_index
+        {{ unnest_list(list_unique('answer_indices')) }} as answer_index
     from annotations
 ),
 
@@ -57,8 +57,9 @@ mapped as (
         workflow_schema.schema_name,
         answer_mapping.question,
         answer_mapping.answer,
-        votes.answer_labels[list_position(votes.answer_indices, votes.answer_index)]
-            as answer_label,
+        {{ list_element(
+            'votes.answer_labels', list_index_of('votes.answer_indices', 'votes.answer_index')
+        ) }} as answer_label,
         case
             when workflow_schema.schema_name is null then 'workflow feeds no schema'
             when not votes.is_version_known then 'unknown workflow version'

@@ -74,9 +74,18 @@ task_questions as (
 
 version_answers as (
     select
-        * exclude (answer_labels),
-        unnest(range(len(answer_labels))) as answer_index,
-        unnest(answer_labels) as answer_label
+        schema_name,
+        workflow_id,
+        workflow_major,
+        workflow_minor,
+        workflow_version,
+        task,
+        task_type,
+        is_multiple_choice,
+        question_text,
+        question,
+        is_question_ambiguous,
+        {{ unnest_with_index('answer_labels', 'answer_index', 'answer_label') }}
     from task_questions
 ),
 
@@ -112,28 +121,51 @@ matched as (
             and version_answers.answer_label = answers_by_text.answer_text
 ),
 
+-- per version task: how many of its answers found no schema answer (and which), and whether
+-- two of them found the same one
+task_matches as (
+    select
+        schema_name,
+        workflow_id,
+        workflow_major,
+        workflow_minor,
+        task,
+        count(*) as n_answers,
+        count(distinct matched_answer) as n_matched_answers,
+        count_if(matched_answer is null) as n_unmatched,
+        {{ ordered_string_agg(
+            "case when matched_answer is null then coalesce(answer_label, '(none)') end",
+            "', '", 'answer_index'
+        ) }} as unmatched_labels
+    from matched
+    group by schema_name, workflow_id, workflow_major, workflow_minor, task
+),
+
 judged as (
     select
-        *,
+        matched.*,
         case
-            when is_question_ambiguous
+            when matched.is_question_ambiguous
                 then
                     'question text matches several schema questions: '
-                    || coalesce(question_text, '(none)')
-            when question is null
-                then 'question not in schema: ' || coalesce(question_text, '(none)')
-            when count(*) filter (where matched_answer is null) over version_task > 0
+                    || coalesce(matched.question_text, '(none)')
+            when matched.question is null
+                then 'question not in schema: ' || coalesce(matched.question_text, '(none)')
+            when task_matches.n_unmatched > 0
                 then
-                    'answers not in schema question ' || question || ': '
-                    || string_agg(coalesce(answer_label, '(none)'), ', ' order by answer_index)
-                    filter (where matched_answer is null) over version_task
-            when count(distinct matched_answer) over version_task < count(*) over version_task
-                then 'several answers map to one answer of schema question ' || question
+                    'answers not in schema question ' || matched.question || ': '
+                    || task_matches.unmatched_labels
+            when task_matches.n_matched_answers < task_matches.n_answers
+                then 'several answers map to one answer of schema question ' || matched.question
         end as unmapped_reason
     from matched
-    window version_task as (
-        partition by schema_name, workflow_id, workflow_major, workflow_minor, task
-    )
+    inner join task_matches
+        on
+            matched.schema_name = task_matches.schema_name
+            and matched.workflow_id = task_matches.workflow_id
+            and matched.workflow_major = task_matches.workflow_major
+            and matched.workflow_minor = task_matches.workflow_minor
+            and matched.task = task_matches.task
 ),
 
 final as (

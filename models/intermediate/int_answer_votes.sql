@@ -8,13 +8,13 @@
 -- votes.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key=['schema_name', 'subject_id'],
     )
 }}
 
 -- flat is not materialized: each use filters it, and the filter must reach the scan.
-with flat as not materialized (
+with flat as {{ not_materialized() }} (
     select * from {{ ref('flat') }}
 ),
 
@@ -61,7 +61,7 @@ subject_votes as (
         flat.answer
     from flat
     {% if is_incremental() %}
-        semi join changed_subjects using (schema_name, subject_id)
+        {{ semi_join() }} changed_subjects using (schema_name, subject_id)
     {% endif %}
 ),
 
@@ -69,7 +69,7 @@ eligible_votes as (
     select subject_votes.*
     from subject_votes
     inner join workflow_schema using (schema_name, workflow_id)
-    anti join excluded_volunteers using (user_id)
+    {{ anti_join() }} excluded_volunteers using (user_id)
     where
         {{ version_at_least('workflow_schema.min_workflow_version') }}
         and {{ version_at_most('workflow_schema.max_workflow_version') }}
@@ -83,7 +83,7 @@ counted_classifications as (
 counted_votes as (
     select eligible_votes.*
     from eligible_votes
-    semi join counted_classifications using (schema_name, classification_id)
+    {{ semi_join() }} counted_classifications using (schema_name, classification_id)
     where eligible_votes.question is not null
 ),
 

@@ -1,3 +1,5 @@
+-- DuckDB only for now: Spark runs the models up to vote_counts (README, Spark)
+{{ config(enabled=target.type not in ('spark', 'databricks')) }}
 -- Each classified subject's counterpart in the external catalogue: by name (iauname) when one
 -- matches, else the nearest object within var('crossmatch_radius_arcsec') on the sky. Pairs are
 -- only formed within declination bands one radius high (the subject's band and the two around

@@ -1,7 +1,7 @@
 -- The seeded question/answer schemas with their order and tree: one row per answer, in seed
 -- order, with the chain of (question, answer) pairs a volunteer must have given to be asked
 -- this question, nearest first (empty for a question asked at the root).
-with recursive seed as (
+{{ with_recursive() }} seed as (
     select
         *,
         {{ seed_row_order() }} as seed_row
@@ -19,38 +19,16 @@ questions as (
     group by schema_name, question
 ),
 
-ancestry (schema_name, question, ancestor_question, ancestor_answer, depth) as (
-    select
-        schema_name,
-        question,
-        parent_question,
-        parent_answer,
-        1
-    from questions
-    where parent_question is not null
-    union all
-    select
-        ancestry.schema_name,
-        ancestry.question,
-        parent.parent_question,
-        parent.parent_answer,
-        ancestry.depth + 1
-    from ancestry
-    inner join questions as parent
-        on
-            ancestry.schema_name = parent.schema_name
-            and ancestry.ancestor_question = parent.question
-    where parent.parent_question is not null and ancestry.depth < 50
-),
+{{ question_ancestry('questions') }},
 
 ancestors as (
     select
         schema_name,
         question,
-        list(
-            struct_pack(question := ancestor_question, answer := ancestor_answer)
-            order by depth
-        ) as ancestors
+        {{ ordered_list_agg(
+            make_struct({'question': 'ancestor_question', 'answer': 'ancestor_answer'}),
+            'depth'
+        ) }} as ancestors
     from ancestry
     group by schema_name, question
 ),
@@ -73,7 +51,7 @@ final as (
         ) as answer_order,
         coalesce(
             ancestors.ancestors,
-            []::struct(question varchar, answer varchar)[]
+            {{ empty_list(question_answer_pair_type()) }}
         ) as ancestors
     from seed
     inner join questions

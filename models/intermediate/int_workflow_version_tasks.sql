@@ -11,19 +11,15 @@ tasks as (
         workflow_minor,
         workflow_version,
         tasks,
-        try_cast(strings as map (varchar, varchar)) as string_map,
-        unnest({{ json_object_keys('tasks') }}) as task
+        {{ json_string_map('strings') }} as string_map,
+        {{ unnest_list(json_object_keys('tasks')) }} as task
     from versions
 ),
 
 definitions as (
     select
         *,
-        json_transform(
-            tasks -> task,
-            '{"type": "VARCHAR", "question": "VARCHAR", "instruction": "VARCHAR",
-              "answers": [{"label": "VARCHAR"}]}'
-        ) as definition
+        {{ task_definition('tasks', 'task') }} as definition
     from tasks
 ),
 
@@ -40,9 +36,12 @@ resolved as (
             definition.question,
             definition.instruction
         ) as question_text_raw,
-        list_transform(
-            coalesce(definition.answers, []),
-            lambda answer: coalesce(string_map[answer.label], answer.label)
+        coalesce(
+            {{ list_map(
+                'definition.answers', 'answer',
+                'coalesce(string_map[answer.label], answer.label)'
+            ) }},
+            {{ empty_list(dbt.type_string()) }}
         ) as answer_labels_raw
     from definitions
 ),
@@ -57,9 +56,7 @@ final as (
         task_type,
         task_type in ('multiple', 'shortcut') as is_multiple_choice,
         {{ clean_label('question_text_raw') }} as question_text,
-        list_transform(
-            answer_labels_raw, lambda label: {{ clean_label('label') }}
-        ) as answer_labels,
+        {{ list_map('answer_labels_raw', 'label', clean_label('label')) }} as answer_labels,
         question_text_raw,
         answer_labels_raw
     from resolved

@@ -1,7 +1,9 @@
 -- Classifications per workflow and hour (UTC), for dashboards watching a campaign run.
 -- Incremental: a run recounts only the (workflow, hour) buckets that received classifications.
+-- DuckDB only for now: Spark runs the models up to vote_counts (README, Spark)
 {{
     config(
+        enabled=target.type not in ('spark', 'databricks'),
         materialized='incremental',
         unique_key=['workflow_id', 'classified_hour'],
     )

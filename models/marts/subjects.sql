@@ -1,8 +1,10 @@
 -- One row per classified subject: its catalogue fields and metadata, when it was first and
 -- last classified and how many classifications it has (all workflows, repeats included).
 -- Incremental: recomputes subjects with new classifications or a newly landed subject record.
+-- DuckDB only for now: Spark runs the models up to vote_counts (README, Spark)
 {{
     config(
+        enabled=target.type not in ('spark', 'databricks'),
         materialized='incremental',
         unique_key='subject_id',
     )

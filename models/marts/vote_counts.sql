@@ -4,7 +4,7 @@
 -- intervals and the walk down the tree. Incremental: the subjects int_answer_votes recomputed.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key=['schema_name', 'subject_id'],
     )
 }}
@@ -24,7 +24,7 @@ question_ancestry as (
     select distinct
         schema_name,
         question,
-        unnest(ancestors) as ancestor
+        {{ unnest_list('ancestors') }} as ancestor
     from schema_answers
 ),
 
@@ -47,7 +47,7 @@ reach as (
         case
             when bool_or(fractions.vote_fraction = 0) then 0.0
             when count(fractions.vote_fraction) < count(*) then null
-            else product(fractions.vote_fraction)
+            else {{ product_agg('fractions.vote_fraction') }}
         end as reach_fraction
     from question_ancestors
     inner join fractions
@@ -59,7 +59,7 @@ reach as (
 ),
 
 interval_critical_value as (
-    select {{ interval_z() }}::double as z
+    select cast({{ interval_z() }} as double) as z
 ),
 
 final as (

@@ -15,7 +15,7 @@ sums as (
         vote_counts.question,
         sum(vote_counts.vote_fraction) as fraction_sum
     from {{ ref('vote_counts') }} as vote_counts
-    anti join multiple_choice_questions using (schema_name, question)
+    {{ anti_join() }} multiple_choice_questions using (schema_name, question)
     where vote_counts.total_votes > 0
     group by vote_counts.schema_name, vote_counts.subject_id, vote_counts.question
 )

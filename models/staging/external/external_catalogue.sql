@@ -1,3 +1,5 @@
+-- DuckDB only for now: Spark runs the models up to vote_counts (README, Spark)
+{{ config(enabled=target.type not in ('spark', 'databricks')) }}
 -- The external galaxy catalogue var('external_catalogue') points at (CSV or parquet; a FITS
 -- table is converted first with `python -m ingest catalogue`). Without the var, an empty
 -- catalogue, so the models downstream build all the same. Each row gets a catalogue_row_id.

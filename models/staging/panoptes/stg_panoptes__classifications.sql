@@ -3,7 +3,7 @@
 -- Only ids landed more than once go through the window, so a filter on ingested_at from a
 -- caller still prunes the scan of every other row.
 -- not materialized: read once per use below, so that a caller's filter reaches each scan
-with landed as not materialized (
+with landed as {{ not_materialized() }} (
     select * from {{ source('panoptes', 'classifications') }}
 ),
 
@@ -15,25 +15,29 @@ repeated_ids as (
 ),
 
 landed_once as (
-    select landed.*
+    select
+        landed.*,
+        1 as landing_order
     from landed
-    anti join repeated_ids using (classification_id)
+    {{ anti_join() }} repeated_ids using (classification_id)
 ),
 
-first_landings as (
-    select landed.*
+repeated_landings as (
+    select
+        landed.*,
+        row_number() over (
+            partition by landed.classification_id
+            order by landed.ingested_at, landed.source, landed.created_at
+        ) as landing_order
     from landed
-    semi join repeated_ids using (classification_id)
-    qualify row_number() over (
-        partition by landed.classification_id
-        order by landed.ingested_at, landed.source, landed.created_at
-    ) = 1
+    {{ semi_join() }} repeated_ids using (classification_id)
 ),
 
 deduplicated as (
     select * from landed_once
     union all
-    select * from first_landings
+    select * from repeated_landings
+    where landing_order = 1
 ),
 
 final as (
@@ -51,7 +55,7 @@ final as (
         ingested_at,
         try_cast(split_part(workflow_version, '.', 1) as integer) as workflow_major,
         try_cast(split_part(workflow_version, '.', 2) as integer) as workflow_minor,
-        subject_ids[1] as subject_id
+        {{ list_element('subject_ids', 1) }} as subject_id
     from deduplicated
 )
 

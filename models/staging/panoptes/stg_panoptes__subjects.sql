@@ -4,13 +4,19 @@ with landed as (
     select * from {{ source('panoptes', 'subjects') }}
 ),
 
-latest as (
-    select *
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by subject_id
+            order by ingested_at desc, updated_at desc nulls last
+        ) as landing_rank
     from landed
-    qualify row_number() over (
-        partition by subject_id
-        order by ingested_at desc, updated_at desc nulls last
-    ) = 1
+),
+
+latest as (
+    select * from ranked
+    where landing_rank = 1
 ),
 
 final as (
@@ -21,8 +27,8 @@ final as (
         try_cast({{ metadata_field('metadata', 'ra') }} as double) as ra,
         try_cast({{ metadata_field('metadata', 'dec') }} as double) as dec,
         {{ first_location_url('locations') }} as image_url,
-        metadata::json as metadata,
-        locations::json as locations,
+        {{ as_json('metadata') }} as metadata,
+        {{ as_json('locations') }} as locations,
         created_at,
         updated_at,
         source,

@@ -3,25 +3,31 @@ with landed as (
     select * from {{ source('panoptes', 'workflow_versions') }}
 ),
 
-latest as (
-    select *
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by workflow_id, major_number, minor_number
+            order by ingested_at desc, workflow_version_id desc
+        ) as landing_rank
     from landed
-    qualify row_number() over (
-        partition by workflow_id, major_number, minor_number
-        order by ingested_at desc, workflow_version_id desc
-    ) = 1
+),
+
+latest as (
+    select * from ranked
+    where landing_rank = 1
 ),
 
 final as (
     select
         workflow_version_id,
         workflow_id,
-        major_number::integer as workflow_major,
-        minor_number::integer as workflow_minor,
+        cast(major_number as integer) as workflow_major,
+        cast(minor_number as integer) as workflow_minor,
         workflow_version,
         first_task,
-        tasks::json as tasks,
-        strings::json as strings,
+        {{ as_json('tasks') }} as tasks,
+        {{ as_json('strings') }} as strings,
         created_at,
         source,
         ingested_at

@@ -1,0 +1,28 @@
+{#- dbt-spark's seed loader in session mode pastes each value between quotes unescaped and
+    turns an empty cell into the text 'None'; this one writes each value as a literal (null for
+    an empty cell). -#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for value in row -%}
+                    {%- set column = agate_table.column_names[loop.index0] -%}
+                    {%- set type = column_override.get(
+                        column, adapter.convert_type(agate_table, loop.index0)
+                    ) -%}
+                    cast({{ 'null' if value is none else sql_string(value) }} as {{ type }})
+                    {{- ',' if not loop.last }}
+                {%- endfor -%})
+                {{- ',' if not loop.last }}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}
+            {%- do statements.append(sql) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{% endmacro %}

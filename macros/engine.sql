@@ -300,3 +300,31 @@
     {%- set table_format = env_var('WAREHOUSE_SPARK_FILE_FORMAT', 'parquet') -%}
     {{ return('incremental' if table_format in ('delta', 'iceberg', 'hudi') else 'table') }}
 {%- endmacro %}
+
+{#- Aggregate: the distinct values of a group, sorted, as a list. -#}
+{% macro sorted_set_agg(expression) -%}
+    {{ return(adapter.dispatch('sorted_set_agg')(expression)) }}
+{%- endmacro %}
+
+{% macro default__sorted_set_agg(expression) -%}
+    list_sort(list_distinct(list({{ expression }})))
+{%- endmacro %}
+
+{% macro spark__sorted_set_agg(expression) -%}
+    array_sort(collect_set({{ expression }}))
+{%- endmacro %}
+
+{#- An incremental model's unique key. DuckDB replaces all rows of each key the run recomputes
+    (delete+insert), so a group key will do (a subject, a classification); a merge (Spark on
+    Delta or Iceberg) matches row by row, so there it is the key of one row. -#}
+{% macro incremental_key(group_key, row_key) -%}
+    {{ return(adapter.dispatch('incremental_key')(group_key, row_key)) }}
+{%- endmacro %}
+
+{% macro default__incremental_key(group_key, row_key) -%}
+    {{ return(group_key) }}
+{%- endmacro %}
+
+{% macro spark__incremental_key(group_key, row_key) -%}
+    {{ return(row_key) }}
+{%- endmacro %}

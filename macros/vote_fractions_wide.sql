@@ -13,7 +13,7 @@
 {% macro vote_fractions_wide(schema_name) %}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='subject_id',
     )
 }}
@@ -38,7 +38,7 @@
 
 -- vote_counts and subjects are not materialized: each use filters them, and the filter must
 -- reach the scan (a materialized copy of every vote row cost a second at a million).
-with vote_counts as not materialized (
+with vote_counts as {{ not_materialized() }} (
     select *
     from {{ ref('vote_counts') }}
     where vote_counts.schema_name = {{ sql_string(schema_name) }}
@@ -50,7 +50,7 @@ predictions as (
     where question_predictions.schema_name = {{ sql_string(schema_name) }}
 ),
 
-subjects as not materialized (
+subjects as {{ not_materialized() }} (
     select * from {{ ref('subjects') }}
 ),
 
@@ -62,7 +62,7 @@ changed_subjects as (
         union
         select subjects.subject_id
         from subjects
-        semi join vote_counts using (subject_id)
+        {{ semi_join() }} vote_counts using (subject_id)
         where subjects._loaded_at > {{ high_water_mark('_loaded_at') }}
     {% endif %}
 ),
@@ -70,15 +70,15 @@ changed_subjects as (
 catalogued_subjects as (
     select vote_counts.subject_id
     from vote_counts
-    semi join changed_subjects using (subject_id)
+    {{ semi_join() }} changed_subjects using (subject_id)
     group by vote_counts.subject_id
     having max(vote_counts.total_votes) >= {{ var('catalogue_min_total_votes', 0) | int }}
 ),
 
--- DuckDB's PIVOT (the IN list fixed when the model compiles) groups once and fills every
--- column from one pass; one filtered aggregate per column was five times slower.
+-- One PIVOT (the IN list fixed when the model compiles) groups once and fills every column
+-- from one pass; one filtered aggregate per column was five times slower on DuckDB.
 answers_pivoted as (
-    pivot (
+    {% set answer_values -%}
         select
             vote_counts.subject_id,
             {%- for column, suffix in per_answer %}
@@ -86,18 +86,12 @@ answers_pivoted as (
             {%- endfor %}
             vote_counts.question || '|' || vote_counts.answer as question_answer
         from vote_counts
-        semi join catalogued_subjects using (subject_id)
-    )
-    on question_answer in (
-        {%- for question, answer, key in answer_columns %}
-        {{ sql_string(key) }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    )
-    using
-        {%- for column, suffix in per_answer %}
-        max({{ column }}) as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    group by subject_id
+        {{ semi_join() }} catalogued_subjects using (subject_id)
+    {%- endset %}
+    {{ pivot_max(
+        answer_values, 'question_answer', answer_columns | map(attribute=2) | list,
+        per_answer | map(attribute=0) | list, 'subject_id'
+    ) }}
 ),
 
 questions_pivoted as (
@@ -112,10 +106,10 @@ questions_pivoted as (
         ) as {{ quoted_identifier(question ~ '_prediction') }},
         max(predictions.prediction_conf) filter (
             where predictions.question = {{ sql_string(question) }}
-        ) as {{ quoted_identifier(question ~ '_prediction-conf') }},
+        ) as {{ quoted_identifier(question ~ '_prediction-conf') }}{{ ',' if not loop.last }}
         {%- endfor %}
     from predictions
-    semi join catalogued_subjects using (subject_id)
+    {{ semi_join() }} catalogued_subjects using (subject_id)
     group by predictions.subject_id
 ),
 
@@ -146,6 +140,43 @@ final as (
 
 select * from final
 {% endmacro %}
+
+{#- The rows of `source` (SQL: `group_column`, the `columns`, `key_column`) pivoted on the
+    values `keys` of `key_column`: one row per `group_column`, and per key and column the
+    column "<key>_<column>" holding max(column) over the rows with that key. -#}
+{% macro pivot_max(source, key_column, keys, columns, group_column) -%}
+    {{ return(adapter.dispatch('pivot_max')(source, key_column, keys, columns, group_column)) }}
+{%- endmacro %}
+
+{% macro default__pivot_max(source, key_column, keys, columns, group_column) -%}
+    pivot ({{ source }})
+    on {{ key_column }} in (
+        {%- for key in keys %}
+        {{ sql_string(key) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+    using
+        {%- for column in columns %}
+        max({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    group by {{ group_column }}
+{%- endmacro %}
+
+{#- Spark groups by the source's other columns, which here are the group column alone. -#}
+{% macro spark__pivot_max(source, key_column, keys, columns, group_column) -%}
+    select *
+    from ({{ source }}) as pivot_source
+    pivot (
+        {%- for column in columns %}
+        max({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+        for {{ key_column }} in (
+            {%- for key in keys %}
+            {{ sql_string(key) }} as {{ quoted_identifier(key) }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+    )
+{%- endmacro %}
 
 {#- [(question, [answer, ...]), ...] of a schema, in seed order, read when the model compiles.
     Before `dbt seed` has loaded the seed (dbt compile or sqlfluff on a fresh checkout), the

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from astropy.table import Table
 
 from ingest import sample
 from ingest.standin import PanoptesStandIn, StandInData
@@ -161,3 +162,26 @@ def vote_counts_in(database: Path) -> dict[tuple, tuple[int, int]]:
             "select schema_name, subject_id, question, answer, votes, total_votes from vote_counts"
         ).fetchall()
     return {tuple(row[:4]): (row[4], row[5]) for row in rows}
+
+
+def write_catalogue(generated: sample.Sample, path: Path) -> dict[int, tuple[int, str]]:
+    """A FITS catalogue: a third of the subjects under their own name, a third 0.8 arcsec away
+    under another name, a third absent; plus unrelated objects. Returns the expected matches."""
+    names, ras, decs, ids, truth = [], [], [], [], {}
+    for i, subject in enumerate(generated.subjects):
+        sid, metadata = int(subject["id"]), subject["metadata"]
+        ra, dec = metadata["!ra"], metadata["!dec"]
+        if i % 3 == 0:
+            names.append(metadata["!iauname"]), ras.append(ra), decs.append(dec)
+            truth[sid] = (1000 + i, "iauname")
+        elif i % 3 == 1:
+            names.append(f"NSA {1000 + i}"), ras.append(ra), decs.append(dec + 0.8 / 3600)
+            truth[sid] = (1000 + i, "position")
+        else:
+            continue
+        ids.append(1000 + i)
+    for j in range(200):
+        names.append(f"field {j}"), ras.append((j * 1.7) % 360), decs.append(-40 + j * 0.3)
+        ids.append(5000 + j)
+    Table({"iauname": names, "ra": ras, "dec": decs, "nsaid": ids}).write(path, format="fits")
+    return truth

@@ -14,8 +14,14 @@ from statistics import NormalDist
 
 import duckdb
 import pytest
-from astropy.table import Table
-from conftest import WORKFLOW_ID, clean_environment, run_dbt, run_ingest, standin
+from conftest import (
+    WORKFLOW_ID,
+    clean_environment,
+    run_dbt,
+    run_ingest,
+    standin,
+    write_catalogue,
+)
 
 from ingest import sample
 from ingest.standin import StandInData
@@ -34,7 +40,7 @@ def built(tmp_path_factory) -> dict:
     with standin(StandInData.from_sample(generated)) as api:
         assert run_ingest(api, root / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
     fits = root / "nsa.fits"
-    truth = _write_catalogue(generated, fits)
+    truth = write_catalogue(generated, fits)
     converted = subprocess.run(
         [sys.executable, "-m", "ingest", "catalogue", str(fits)],
         env=clean_environment(root / "data"), capture_output=True, text=True, check=False,
@@ -49,29 +55,6 @@ def built(tmp_path_factory) -> dict:
     database = root / "warehouse.duckdb"
     run_dbt(root / "data", database, "--vars", json.dumps(variables))
     return {"database": database, "truth": truth}
-
-
-def _write_catalogue(generated: sample.Sample, path: Path) -> dict[int, tuple[int, str]]:
-    """A FITS catalogue: a third of the subjects under their own name, a third 0.8 arcsec away
-    under another name, a third absent; plus unrelated objects. Returns the expected matches."""
-    names, ras, decs, ids, truth = [], [], [], [], {}
-    for i, subject in enumerate(generated.subjects):
-        sid, metadata = int(subject["id"]), subject["metadata"]
-        ra, dec = metadata["!ra"], metadata["!dec"]
-        if i % 3 == 0:
-            names.append(metadata["!iauname"]), ras.append(ra), decs.append(dec)
-            truth[sid] = (1000 + i, "iauname")
-        elif i % 3 == 1:
-            names.append(f"NSA {1000 + i}"), ras.append(ra), decs.append(dec + 0.8 / 3600)
-            truth[sid] = (1000 + i, "position")
-        else:
-            continue
-        ids.append(1000 + i)
-    for j in range(200):
-        names.append(f"field {j}"), ras.append((j * 1.7) % 360), decs.append(-40 + j * 0.3)
-        ids.append(5000 + j)
-    Table({"iauname": names, "ra": ras, "dec": decs, "nsaid": ids}).write(path, format="fits")
-    return truth
 
 
 def query(database: Path, sql: str) -> list[tuple]:

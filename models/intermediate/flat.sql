@@ -4,7 +4,9 @@
 {{
     config(
         materialized=incremental_where_supported(),
-        unique_key='classification_id',
+        unique_key=incremental_key(
+            'classification_id', ['classification_id', 'task', 'answer_index', 'schema_name']
+        ),
     )
 }}
 

@@ -1,5 +1,3 @@
--- DuckDB only for now: Spark runs the models up to vote_counts (README, Spark)
-{{ config(enabled=target.type not in ('spark', 'databricks')) }}
 -- Each classified subject's counterpart in the external catalogue: by name (iauname) when one
 -- matches, else the nearest object within var('crossmatch_radius_arcsec') on the sky. Pairs are
 -- only formed within declination bands one radius high (the subject's band and the two around
@@ -19,21 +17,21 @@ with subjects as (
         iauname,
         ra,
         dec,
-        floor((dec + 90) / {{ band_degrees }})::bigint as band
+        cast(floor((dec + 90) / {{ band_degrees }}) as bigint) as band
     from {{ ref('subjects') }}
 ),
 
 catalogue as (
     select
         catalogue_row_id,
-        {{ name_column }}::varchar as catalogue_name,
-        {{ ra_column }}::double as ra,
-        {{ dec_column }}::double as dec,
-        floor(({{ dec_column }}::double + 90) / {{ band_degrees }})::bigint as band
+        cast({{ name_column }} as {{ dbt.type_string() }}) as catalogue_name,
+        cast({{ ra_column }} as double) as ra,
+        cast({{ dec_column }} as double) as dec,
+        cast(floor((cast({{ dec_column }} as double) + 90) / {{ band_degrees }}) as bigint) as band
     from {{ ref('external_catalogue') }}
 ),
 
-name_matches as (
+name_candidates as (
     select
         subjects.subject_id,
         catalogue.catalogue_row_id,
@@ -42,22 +40,39 @@ name_matches as (
     from subjects
     inner join catalogue
         on upper(trim(subjects.iauname)) = upper(trim(catalogue.catalogue_name))
-    qualify row_number() over (
-        partition by subjects.subject_id
-        order by separation_arcsec nulls last, catalogue.catalogue_row_id
-    ) = 1
+),
+
+name_matches as (
+    select
+        subject_id,
+        catalogue_row_id,
+        match_method,
+        separation_arcsec
+    from (
+        select
+            *,
+            row_number() over (
+                partition by subject_id
+                order by separation_arcsec nulls last, catalogue_row_id
+            ) as candidate_rank
+        from name_candidates
+    ) as ranked
+    where candidate_rank = 1
 ),
 
 unnamed_subjects as (
     select
-        subjects.*,
-        unnest([subjects.band - 1, subjects.band, subjects.band + 1]) as search_band
+        subjects.subject_id,
+        subjects.ra,
+        subjects.dec,
+        {{ unnest_list(list_of(['subjects.band - 1', 'subjects.band', 'subjects.band + 1'])) }}
+            as search_band
     from subjects
-    anti join name_matches using (subject_id)
+    {{ anti_join() }} name_matches using (subject_id)
     where subjects.ra is not null and subjects.dec is not null
 ),
 
-position_matches as (
+position_candidates as (
     select
         unnamed_subjects.subject_id,
         catalogue.catalogue_row_id,
@@ -66,11 +81,25 @@ position_matches as (
     from unnamed_subjects
     inner join catalogue
         on unnamed_subjects.search_band = catalogue.band
-    where separation_arcsec <= {{ radius_arcsec }}
-    qualify row_number() over (
-        partition by unnamed_subjects.subject_id
-        order by separation_arcsec, catalogue.catalogue_row_id
-    ) = 1
+),
+
+position_matches as (
+    select
+        subject_id,
+        catalogue_row_id,
+        match_method,
+        separation_arcsec
+    from (
+        select
+            *,
+            row_number() over (
+                partition by subject_id
+                order by separation_arcsec, catalogue_row_id
+            ) as candidate_rank
+        from position_candidates
+        where separation_arcsec <= {{ radius_arcsec }}
+    ) as ranked
+    where candidate_rank = 1
 ),
 
 final as (

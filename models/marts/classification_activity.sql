@@ -1,10 +1,8 @@
 -- Classifications per workflow and hour (UTC), for dashboards watching a campaign run.
 -- Incremental: a run recounts only the (workflow, hour) buckets that received classifications.
--- DuckDB only for now: Spark runs the models up to vote_counts (README, Spark)
 {{
     config(
-        enabled=target.type not in ('spark', 'databricks'),
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key=['workflow_id', 'classified_hour'],
     )
 }}
@@ -37,13 +35,13 @@ final as (
         classifications.classified_hour,
         count(distinct classifications.classification_id) as classifications,
         count(distinct classifications.user_id) as volunteers,
-        count(distinct classifications.classification_id) filter (
-            where classifications.user_id is null
-        ) as anonymous_classifications,
+        count(distinct case
+            when classifications.user_id is null then classifications.classification_id
+        end) as anonymous_classifications,
         count(distinct classifications.subject_id) as subjects,
         {{ run_started_timestamp() }} as _loaded_at
     from classifications
-    semi join touched_hours using (workflow_id, classified_hour)
+    {{ semi_join() }} touched_hours using (workflow_id, classified_hour)
     group by classifications.workflow_id, classifications.classified_hour
 )
 

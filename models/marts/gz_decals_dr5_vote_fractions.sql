@@ -1,3 +1,1 @@
--- DuckDB only for now: Spark runs the models up to vote_counts (README, Spark)
-{{ config(enabled=target.type not in ('spark', 'databricks')) }}
 {{ vote_fractions_wide('gz_decals_dr5') }}

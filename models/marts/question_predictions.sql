@@ -1,12 +1,12 @@
 -- Per subject and question of a schema: the majority answer and its confidence (its vote
 -- fraction); ties go to the answer listed first in the seed. Null when nobody answered.
 -- Incremental: recomputes the subjects vote_counts recomputed.
--- DuckDB only for now: Spark runs the models up to vote_counts (README, Spark)
 {{
     config(
-        enabled=target.type not in ('spark', 'databricks'),
-        materialized='incremental',
-        unique_key=['schema_name', 'subject_id'],
+        materialized=incremental_where_supported(),
+        unique_key=incremental_key(
+            ['schema_name', 'subject_id'], ['schema_name', 'subject_id', 'question']
+        ),
     )
 }}
 

@@ -1,17 +1,15 @@
 -- One row per classified subject: its catalogue fields and metadata, when it was first and
 -- last classified and how many classifications it has (all workflows, repeats included).
 -- Incremental: recomputes subjects with new classifications or a newly landed subject record.
--- DuckDB only for now: Spark runs the models up to vote_counts (README, Spark)
 {{
     config(
-        enabled=target.type not in ('spark', 'databricks'),
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='subject_id',
     )
 }}
 
 -- derived is not materialized: each use filters it, and the filter must reach the scan.
-with derived as not materialized (
+with derived as {{ not_materialized() }} (
     select * from {{ ref('derived') }}
 ),
 
@@ -37,9 +35,9 @@ classification_stats as (
         min(derived.created_at) as first_classified_at,
         max(derived.created_at) as last_classified_at,
         count(distinct derived.classification_id) as classification_count,
-        list_sort(list_distinct(list(derived.workflow_id))) as workflow_ids
+        {{ sorted_set_agg('derived.workflow_id') }} as workflow_ids
     from derived
-    semi join changed_subjects using (subject_id)
+    {{ semi_join() }} changed_subjects using (subject_id)
     group by derived.subject_id
 ),
 

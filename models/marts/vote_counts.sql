@@ -5,7 +5,9 @@
 {{
     config(
         materialized=incremental_where_supported(),
-        unique_key=['schema_name', 'subject_id'],
+        unique_key=incremental_key(
+            ['schema_name', 'subject_id'], ['schema_name', 'subject_id', 'question', 'answer']
+        ),
     )
 }}
 

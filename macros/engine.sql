@@ -66,19 +66,6 @@
     try_element_at({{ list }}, cast({{ position }} as int))
 {%- endmacro %}
 
-{#- Number of elements of a list. -#}
-{% macro list_size(list) -%}
-    {{ return(adapter.dispatch('list_size')(list)) }}
-{%- endmacro %}
-
-{% macro default__list_size(list) -%}
-    len({{ list }})
-{%- endmacro %}
-
-{% macro spark__list_size(list) -%}
-    size({{ list }})
-{%- endmacro %}
-
 {#- A list literal from SQL expressions: list_of(['a', 'b']). -#}
 {% macro list_of(items) -%}
     {{ return(adapter.dispatch('list_of')(items)) }}
@@ -116,19 +103,6 @@
 
 {% macro spark__list_map(list, variable, expression) -%}
     transform({{ list }}, {{ variable }} -> {{ expression }})
-{%- endmacro %}
-
-{#- The elements of a list for which `condition` (over `variable`) holds. -#}
-{% macro list_where(list, variable, condition) -%}
-    {{ return(adapter.dispatch('list_where')(list, variable, condition)) }}
-{%- endmacro %}
-
-{% macro default__list_where(list, variable, condition) -%}
-    list_filter({{ list }}, lambda {{ variable }}: {{ condition }})
-{%- endmacro %}
-
-{% macro spark__list_where(list, variable, condition) -%}
-    filter({{ list }}, {{ variable }} -> {{ condition }})
 {%- endmacro %}
 
 {#- A list without repeated elements. -#}

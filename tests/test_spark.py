@@ -80,13 +80,15 @@ def differences(database: Path, data_dir: Path, relation: str) -> tuple[int, int
             {"files": spark_table(data_dir, relation)},
         )
         spark_columns = {row[0] for row in con.execute("describe on_spark").fetchall()}
-        columns = [
-            f'round("{name}", 9)' if kind == "DOUBLE" else f'"{name}"'
+        compared = [
+            (name, kind)
             for name, kind, *_ in con.execute(f"describe {relation}").fetchall()
             if name not in NOT_COMPARED
         ]
-        assert {c.split('"')[1] for c in columns} <= spark_columns, relation
-        selected = ", ".join(columns)
+        assert {name for name, _ in compared} <= spark_columns, relation
+        selected = ", ".join(
+            f'round("{name}", 9)' if kind == "DOUBLE" else f'"{name}"' for name, kind in compared
+        )
         only_duckdb, only_spark = (
             con.execute(
                 f"select count(*) from (select {selected} from {a} except all "

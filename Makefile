@@ -11,8 +11,8 @@ $(BIN)/activate: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(BIN)/activate
 
-demo: $(BIN)/activate  ## stand-in -> ingest over HTTP -> dbt build -> summary, offline
-	$(BIN)/python -m ingest demo
+demo: $(BIN)/activate  ## stand-in -> ingest over HTTP -> dbt build -> summary, offline, in data/
+	$(BIN)/gz-warehouse demo
 
 test: $(BIN)/activate  ## the test suite (real HTTP, real parquet, real dbt, sqlfluff)
 	$(BIN)/python -m pytest
@@ -33,4 +33,4 @@ bench-scale: $(BIN)/activate  ## Galaxy Zoo scale: floor query, full load, hourl
 	$(BIN)/python bench/scale.py --classifications 1000000
 
 clean:
-	rm -rf $(VENV) target logs demo-data bench-data .pytest_cache
+	rm -rf $(VENV) target logs bench-data .pytest_cache

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.dbt import dbt_executable
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,7 +47,7 @@ def main() -> int:
             "DBT_TARGET_PATH": str(scratch_dir / "target"),
             "DBT_LOG_PATH": str(scratch_dir / "logs"),
         }
-        dbt = Path(sys.executable).parent / "dbt"
+        dbt = dbt_executable()
         variables = json.dumps(
             {"external_catalogue": str(catalogue), "crossmatch_radius_arcsec": args.radius}
         )

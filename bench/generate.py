@@ -1,7 +1,7 @@
 """Deterministic Galaxy Zoo data at any scale: Lab export CSVs, and new classifications for the
 stand-in.
 
-Rows are drawn from a pool of classifications made by ``ingest.sample`` (the real decision tree
+Rows are drawn from a pool of classifications made by ``standin.sample`` (the real decision tree
 of workflow 6122, DR5, at its real versions, with their labels, metadata and row sizes) and given
 new ids, subjects, volunteers and times in DuckDB, so a million rows take seconds and sixteen
 million a few minutes, in bounded memory. Subjects get about 25 classifications each.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import sample, sample_export
+from standin import lab_exports, sample
 
 POOL_CLASSIFICATIONS = 20_000
 CLASSIFICATIONS_PER_SUBJECT = 25
@@ -50,7 +50,7 @@ def write_export(n_classifications: int, directory: Path, seed: int = 6122) -> E
             n_subjects=POOL_CLASSIFICATIONS // CLASSIFICATIONS_PER_SUBJECT,
             seed=seed,
         )
-        pool_paths = sample_export.write_exports(pool, Path(scratch), prefix="pool")
+        pool_paths = lab_exports.write_exports(pool, Path(scratch), prefix="pool")
         paths = Export(
             directory / "classifications.csv",
             directory / "workflows.csv",

@@ -4,10 +4,10 @@ panoptes_aggregation, on the same generated data, in one process tree. Prints a 
     python bench/scale.py --classifications 1000000
 
 (a) floor: one hand-written DuckDB query from the export CSV to per-subject answer counts
-(b) full:  `ingest export` + `ingest build` into an empty warehouse
-(N) no-op: `ingest api` with nothing new + `ingest build --force` (the fixed cost of a build)
-(n) no-op: `ingest api` with nothing new + `ingest build` (skips dbt: nothing changed)
-(c) +1%:   `ingest api` of 1% new classifications from the stand-in + `ingest build`, each new
+(b) full:  `ingest export` + `build` into an empty warehouse
+(N) no-op: `ingest api` with nothing new + `build --force` (the fixed cost of a build)
+(n) no-op: `ingest api` with nothing new + `build` (skips dbt: nothing changed)
+(c) +1%:   `ingest api` of 1% new classifications from the stand-in + `build`, each new
            classification on a different subject (the most subjects 1% can touch)
 (C) +1%:   the same on the newest 2% of the subjects, as on a live project (volunteers are shown
            subjects not yet retired)
@@ -16,7 +16,7 @@ panoptes_aggregation, on the same generated data, in one process tree. Prints a 
 
 Each step runs as child processes; seconds are wall time, peak RSS is the largest child's
 (its VmHWM, sampled every 50 ms while it runs). dbt runs as the scheduled job does:
-`python -m ingest build -- --exclude-resource-type unit_test`.
+`gz-warehouse build -- --exclude-resource-type unit_test`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import sample
+from standin import sample
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
@@ -192,8 +192,9 @@ def environment(data_dir: Path) -> dict[str, str]:
 ACTIVE_SUBJECTS = 0.02
 DBT_ARGS = ["--exclude-resource-type", "unit_test"]
 # as the scheduled job builds: skipped when nothing landed and the project is unchanged
-INGEST_BUILD = [sys.executable, "-m", "ingest", "build", "--", *DBT_ARGS]
-FORCED_BUILD = [sys.executable, "-m", "ingest", "build", "--force", "--", *DBT_ARGS]
+GZ_WAREHOUSE = str(Path(sys.executable).parent / "gz-warehouse")
+INGEST_BUILD = [GZ_WAREHOUSE, "build", "--", *DBT_ARGS]
+FORCED_BUILD = [GZ_WAREHOUSE, "build", "--force", "--", *DBT_ARGS]
 
 
 def floor(step: Step, export: generate.Export, env: dict[str, str]) -> None:
@@ -226,7 +227,7 @@ def full_load(step: Step, export: generate.Export, env: dict[str, str]) -> None:
 
 def _serve(made: sample.Sample, ready: Connection) -> None:
     """Child process: serve ``made`` from a stand-in until terminated."""
-    from ingest.standin import PanoptesStandIn, StandInData
+    from standin.server import PanoptesStandIn, StandInData
 
     with PanoptesStandIn(
         StandInData.from_sample(made), clients={CLIENT_ID: CLIENT_SECRET}

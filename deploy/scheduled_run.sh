@@ -7,7 +7,7 @@
 #   PANOPTES_WORKFLOW_IDS   space-separated workflow ids (default: every workflow of the project)
 #   PANOPTES_CLIENT_ID, PANOPTES_CLIENT_SECRET or PANOPTES_TOKEN: from the environment, or from
 #                           the file named by WAREHOUSE_ENV_FILE (KEY=value lines, mode 600)
-#   WAREHOUSE_DATA_DIR, WAREHOUSE_DB: as for `python -m ingest` and `dbt build`
+#   WAREHOUSE_DATA_DIR, WAREHOUSE_DB: as for `gz-warehouse` and `dbt build`
 #   WAREHOUSE_VENV          the virtualenv to use (default .venv)
 #
 # Exit status: that of the first step to fail. A stale landing (`dbt source freshness` error)
@@ -29,9 +29,9 @@ for workflow in ${PANOPTES_WORKFLOW_IDS:-}; do
     workflows+=(--workflow-id "$workflow")
 done
 
-"$bin/python" -m ingest api -q --project-id "$PANOPTES_PROJECT_ID" "${workflows[@]}" || exit
+"$bin/gz-warehouse" ingest api -q --project-id "$PANOPTES_PROJECT_ID" "${workflows[@]}" || exit
 "$bin/dbt" source freshness
 freshness=$?
 # unit tests check SQL logic, not data: they belong to CI
-"$bin/python" -m ingest build -- --exclude-resource-type unit_test || exit
+"$bin/gz-warehouse" build -- --exclude-resource-type unit_test || exit
 exit "$freshness"

@@ -186,6 +186,10 @@ def _land_classifications(
             unknown_project_workflows.update(pc.unique(unknown["workflow_id"]).to_pylist())
             summary.rows_read += rows.num_rows
             progress.advance(rows=rows.num_rows)
+            log.debug(
+                "%s: %d rows converted (%d to land, %d set aside)",
+                path.name, rows.num_rows, new.num_rows, set_aside.num_rows,
+            )  # fmt: skip
         progress.finish()
         unreadable = _csv_rejects(con, path)
         rejected.write(unreadable)

@@ -4,7 +4,7 @@ The lock is an ``flock`` on ``<data dir>/.warehouse.lock``: the operating system
 when its holder exits, however it exits (a crash or SIGKILL leaves no stale lock). A second
 writer waits up to a bound (``WAREHOUSE_LOCK_WAIT`` seconds, default 600), then gives up with a
 message saying who holds the lock. ``dbt`` takes it through the dbt-duckdb plugin in
-:mod:`ingest.dbt_plugin`, named in ``profiles.yml``, when it opens its first connection.
+:mod:`warehouse.dbt_plugin`, named in ``profiles.yml``, when it opens its first connection.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.settings import Settings
+
 LOCK_NAME = ".warehouse.lock"
-DEFAULT_WAIT_S = 600.0
 POLL_S = 0.2
 
 
@@ -27,16 +28,12 @@ class LockTimeout(RuntimeError):
     """Another writer held the data directory for longer than we were willing to wait."""
 
 
-def lock_wait_seconds() -> float:
-    return float(os.environ.get("WAREHOUSE_LOCK_WAIT") or DEFAULT_WAIT_S)
-
-
 def acquire(data_dir: Path, wait_seconds: float | None = None) -> int:
     """Take the data directory's lock, waiting up to ``wait_seconds``; returns the open fd.
 
     The lock is held until the fd is closed or the process ends.
     """
-    wait = lock_wait_seconds() if wait_seconds is None else wait_seconds
+    wait = Settings.from_env().lock_wait_seconds if wait_seconds is None else wait_seconds
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

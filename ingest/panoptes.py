@@ -206,6 +206,12 @@ class PanoptesClient:
                     stream=True,
                 )
                 self.requests_made += 1
+                log.debug(
+                    "GET %s: HTTP %d in %.2f s",
+                    _path(response.url),
+                    response.status_code,
+                    response.elapsed.total_seconds(),
+                )
                 if response.status_code == 401 and not refreshed and self.tokens.can_refresh:
                     response.close()
                     log.info("token refused (HTTP 401); refreshing once")

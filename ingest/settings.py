@@ -1,27 +1,22 @@
-"""Where things live, read from the environment so cron, CI and dbt agree without flags."""
+"""The environment, read in this one module, so cron, CI, dbt and the command line agree.
+
+Every variable the Python side reads is named here with its default. dbt reads the same
+variables in ``profiles.yml`` and the sources; :func:`dbt_environment` hands it absolute paths
+so that what it stores in the warehouse (the landing's location in the staging views) reads
+from any working directory.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+DEFAULT_DATA_DIR = Path("data")
+WAREHOUSE_FILE = "warehouse.duckdb"
 DEFAULT_API_URL = "https://www.zooniverse.org/api"
-
-
-def data_dir() -> Path:
-    """Landing root: ``$WAREHOUSE_DATA_DIR``, else ``data`` under the working directory."""
-    return Path(os.environ.get("WAREHOUSE_DATA_DIR") or "data")
-
-
-def warehouse_db() -> Path:
-    """DuckDB file: ``$WAREHOUSE_DB``, else ``warehouse.duckdb`` under the landing root."""
-    override = os.environ.get("WAREHOUSE_DB")
-    return Path(override) if override else data_dir() / "warehouse.duckdb"
-
-
-def api_url() -> str:
-    return os.environ.get("PANOPTES_API_URL") or DEFAULT_API_URL
+DEFAULT_LOCK_WAIT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -33,12 +28,16 @@ class Credentials:
     token: str | None = None
 
     @classmethod
-    def from_env(cls) -> Credentials:
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Credentials:
         return cls(
-            client_id=os.environ.get("PANOPTES_CLIENT_ID") or None,
-            client_secret=os.environ.get("PANOPTES_CLIENT_SECRET") or None,
-            token=os.environ.get("PANOPTES_TOKEN") or None,
+            client_id=environ.get("PANOPTES_CLIENT_ID") or None,
+            client_secret=environ.get("PANOPTES_CLIENT_SECRET") or None,
+            token=environ.get("PANOPTES_TOKEN") or None,
         )
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.token or (self.client_id and self.client_secret))
 
     def __repr__(self) -> str:
         shown = {
@@ -49,3 +48,52 @@ class Credentials:
         return f"Credentials({', '.join(f'{k}={v}' for k, v in shown.items())})"
 
     __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how long to wait, from the environment (or a command's options).
+
+    | variable | default |
+    | --- | --- |
+    | ``WAREHOUSE_DATA_DIR`` | ``data`` (under the working directory) |
+    | ``WAREHOUSE_DB`` | ``$WAREHOUSE_DATA_DIR/warehouse.duckdb`` |
+    | ``WAREHOUSE_LOCK_WAIT`` | 600 seconds |
+    | ``PANOPTES_API_URL`` | ``https://www.zooniverse.org/api`` |
+    | ``PANOPTES_CLIENT_ID``, ``PANOPTES_CLIENT_SECRET``, ``PANOPTES_TOKEN`` | unset |
+    """
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    warehouse_db: Path = DEFAULT_DATA_DIR / WAREHOUSE_FILE
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_S
+    api_url: str = DEFAULT_API_URL
+    credentials: Credentials = field(default_factory=Credentials)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] = os.environ, data_dir: Path | None = None
+    ) -> Settings:
+        """The settings of this environment; ``data_dir`` (a ``--data-dir`` option) wins."""
+        root = Path(data_dir or environ.get("WAREHOUSE_DATA_DIR") or DEFAULT_DATA_DIR)
+        database = environ.get("WAREHOUSE_DB")
+        return cls(
+            data_dir=root,
+            warehouse_db=Path(database) if database else root / WAREHOUSE_FILE,
+            lock_wait_seconds=float(environ.get("WAREHOUSE_LOCK_WAIT") or DEFAULT_LOCK_WAIT_S),
+            api_url=environ.get("PANOPTES_API_URL") or DEFAULT_API_URL,
+            credentials=Credentials.from_env(environ),
+        )
+
+    @property
+    def marts_dir(self) -> Path:
+        """Where each build publishes the marts as parquet."""
+        return self.data_dir / "marts"
+
+    def dbt_environment(self, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+        """The environment for a dbt process: these paths, made absolute."""
+        return {
+            **environ,
+            "WAREHOUSE_DATA_DIR": str(self.data_dir.resolve()),
+            "WAREHOUSE_DB": str(self.warehouse_db.resolve()),
+            "WAREHOUSE_LOCK_WAIT": str(self.lock_wait_seconds),
+        }

@@ -4,7 +4,7 @@
     (incremental marts stamp them with _loaded_at), or when its file is missing; a run with
     nothing new rewrites nothing. DuckDB writes each file beside the old one and renames it into
     place, so a reader sees the old file or the new one, never half of one. (The directory is
-    made by ingest.dbt_plugin.) -#}
+    made by warehouse.dbt_plugin.) -#}
 {% macro publish_marts() %}
     {%- if not execute or flags.WHICH not in ('build', 'run') or target.type != 'duckdb' -%}
         {{ return('') }}

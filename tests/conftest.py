@@ -15,10 +15,13 @@ import duckdb
 import pytest
 from astropy.table import Table
 
-from ingest import sample
-from ingest.standin import PanoptesStandIn, StandInData
+from standin import sample
+from standin.server import PanoptesStandIn, StandInData
+from warehouse.dbt import PROJECT_DIR, dbt_executable
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = PROJECT_DIR
+# The console script `pip install -e .` put beside this Python, run as a user runs it.
+GZ_WAREHOUSE = str(Path(sys.executable).parent / "gz-warehouse")
 CLIENT_ID = "warehouse-tests"
 CLIENT_SECRET = "client-secret-9f3c1e7a-never-printed"
 PROJECT_ID = sample.PROJECT_ID
@@ -51,14 +54,14 @@ def two_workflow_sample() -> sample.Sample:
     )
 
 
-def standin(data: StandInData, **options: Any) -> PanoptesStandIn:
+def standin_server(data: StandInData, **options: Any) -> PanoptesStandIn:
     """A stand-in that accepts the test client's credentials (use it as a context manager)."""
     return PanoptesStandIn(data, clients={CLIENT_ID: CLIENT_SECRET}, **options)
 
 
 @pytest.fixture
 def api(small_sample: sample.Sample) -> Iterator[PanoptesStandIn]:
-    with standin(StandInData.from_sample(small_sample)) as server:
+    with standin_server(StandInData.from_sample(small_sample)) as server:
         yield server
 
 
@@ -129,10 +132,9 @@ def run_dbt(data_dir: Path, database: Path, *args: str) -> str:
     dbt's unit tests are left to the test that runs the whole build (tests/test_demo.py); the
     data tests run every time."""
     env = clean_environment(data_dir) | {"WAREHOUSE_DB": str(database)}
-    dbt = Path(sys.executable).parent / "dbt"
     done = subprocess.run(
-        [str(dbt), "build", "--exclude", "test_type:unit", *args], cwd=PROJECT_ROOT, env=env,
-        capture_output=True, text=True, timeout=600, check=False,
+        [dbt_executable(), "build", "--exclude", "test_type:unit", *args], cwd=PROJECT_ROOT,
+        env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     return done.stdout

@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -28,11 +27,20 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from astropy.table import Table
-from conftest import PROJECT_ROOT, WORKFLOW_ID, clean_environment, run_dbt, run_ingest, standin
+from conftest import (
+    GZ_WAREHOUSE,
+    PROJECT_ROOT,
+    WORKFLOW_ID,
+    clean_environment,
+    run_dbt,
+    run_ingest,
+    standin_server,
+)
 
-from ingest import sample
-from ingest.dashboard import Marts, serve
-from ingest.standin import StandInData
+from standin import sample
+from standin.server import StandInData
+from warehouse.dashboard import Marts, serve
+from warehouse.dbt import dbt_executable
 
 pytestmark = pytest.mark.dbt
 
@@ -58,7 +66,7 @@ class Warehouse:
             return con.execute(sql).fetchall()
 
     def ingest(self) -> None:
-        with standin(self.data) as api:
+        with standin_server(self.data) as api:
             done = run_ingest(api, self.data_dir, "--workflow-id", str(WORKFLOW_ID))
         assert done.returncode == 0, done.output
 
@@ -95,7 +103,7 @@ def concurrent_reads(warehouse: Warehouse) -> ConcurrentReads:
     errors: list[str] = []
     held = pq.ParquetFile(warehouse.marts / "vote_counts.parquet")  # a BI tool holding a file
     build = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--exclude", "test_type:unit"],
+        [dbt_executable(), "build", "--exclude", "test_type:unit"],
         cwd=PROJECT_ROOT, env=warehouse.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
@@ -304,7 +312,7 @@ def test_the_dashboard_renders_in_headless_chromium(rebuilt, dashboard, tmp_path
 
 def test_write_catalogue_writes_the_wide_mart_as_csv_and_fits(rebuilt, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "ingest", "write-catalogue", SCHEMA, "--out-dir", str(tmp_path)],
+        [GZ_WAREHOUSE, "catalogue", "publish", SCHEMA, "--out-dir", str(tmp_path)],
         env=rebuilt.env(), capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -341,7 +349,7 @@ def test_write_catalogue_writes_the_wide_mart_as_csv_and_fits(rebuilt, tmp_path)
 
 def test_write_catalogue_without_a_build_says_what_to_do(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "ingest", "write-catalogue", SCHEMA, "--out-dir", str(tmp_path)],
+        [GZ_WAREHOUSE, "catalogue", "publish", SCHEMA, "--out-dir", str(tmp_path)],
         env=clean_environment(tmp_path / "data"), capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 1
@@ -351,7 +359,7 @@ def test_write_catalogue_without_a_build_says_what_to_do(tmp_path):
 
 def _dbt(warehouse: Warehouse, *args: str, env: dict[str, str] | None = None):
     return subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args], cwd=PROJECT_ROOT,
+        [dbt_executable(), *args], cwd=PROJECT_ROOT,
         env=env or warehouse.env(), capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
 

@@ -13,10 +13,10 @@ from conftest import (
     landed,
     run_ingest,
     served_ids,
-    standin,
+    standin_server,
 )
 
-from ingest.standin import PanoptesStandIn, StandInData
+from standin.server import PanoptesStandIn, StandInData
 
 
 def parquet_files(data_dir: Path) -> set[Path]:
@@ -78,7 +78,7 @@ def test_landing_columns_have_the_documented_types(api, tmp_path):
 def test_second_run_asks_after_the_landed_watermark_and_lands_only_new_rows(small_sample, tmp_path):
     data = StandInData.from_sample(small_sample)
     first_batch = data.publish(900)
-    with standin(data) as api:
+    with standin_server(data) as api:
         assert run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID)).returncode == 0
         files_after_first = parquet_files(tmp_path)
         data.publish_all()
@@ -112,7 +112,7 @@ def test_workflow_filter_and_a_workflow_added_later_starts_from_the_beginning(
     two_workflow_sample, tmp_path
 ):
     data = StandInData.from_sample(two_workflow_sample)
-    with standin(data) as api:
+    with standin_server(data) as api:
         only_one = run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID))
         assert only_one.returncode == 0, only_one.output
         assert {r["workflow_id"] for r in classification_requests(api)} == {str(WORKFLOW_ID)}
@@ -147,7 +147,7 @@ def test_workflow_filter_and_a_workflow_added_later_starts_from_the_beginning(
 
 def test_without_a_workflow_every_workflow_of_the_project_is_fetched(two_workflow_sample, tmp_path):
     data = StandInData.from_sample(two_workflow_sample)
-    with standin(data) as api:
+    with standin_server(data) as api:
         run = run_ingest(api, tmp_path)
 
     assert run.returncode == 0, run.output

@@ -11,10 +11,10 @@ from conftest import (
     landed,
     run_ingest,
     served_ids,
-    standin,
+    standin_server,
 )
 
-from ingest.standin import Fault, PanoptesStandIn, StandInData
+from standin.server import Fault, PanoptesStandIn, StandInData
 
 CLASSIFICATIONS = "/api/classifications/project"
 
@@ -45,7 +45,7 @@ def test_client_credentials_are_exchanged_for_a_bearer_token(api, small_sample, 
 
 def test_token_is_refreshed_before_it_expires(small_sample, tmp_path):
     # Tokens live 2 s; each page takes 0.4 s, so the stream outlives several tokens.
-    with standin(StandInData.from_sample(small_sample), token_lifetime=2) as api:
+    with standin_server(StandInData.from_sample(small_sample), token_lifetime=2) as api:
         api.faults.add(Fault("delay", times=8, seconds=0.4, path="/classifications"))
         run = run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID))
 
@@ -70,7 +70,7 @@ def test_a_token_refused_mid_stream_is_refreshed_once_and_the_stream_goes_on(
 
 def test_a_ready_token_from_the_environment_is_used_as_is(small_sample, tmp_path):
     token = "static-token-5d1b2f8e"
-    with standin(StandInData.from_sample(small_sample), static_tokens=[token]) as api:
+    with standin_server(StandInData.from_sample(small_sample), static_tokens=[token]) as api:
         run = run_ingest(
             api,
             tmp_path,

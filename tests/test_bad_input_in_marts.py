@@ -7,11 +7,11 @@ import copy
 
 import duckdb
 import pytest
-from conftest import WORKFLOW_ID, landed, run_dbt, run_ingest, standin, vote_counts_in
+from conftest import WORKFLOW_ID, landed, run_dbt, run_ingest, standin_server, vote_counts_in
 from recount import recount
 
-from ingest import sample
-from ingest.standin import StandInData
+from standin import sample
+from standin.server import StandInData
 
 pytestmark = pytest.mark.dbt
 
@@ -39,7 +39,7 @@ def test_bad_rows_never_reach_the_marts_and_unmapped_votes_are_warned_about(tmp_
     served = [*good, bad_id, out_of_range, unknown_version, broken, no_subject]
 
     data = StandInData(served, generated.subjects, generated.workflows, generated.workflow_versions)
-    with standin(data) as api:
+    with standin_server(data) as api:
         assert run_ingest(api, tmp_path / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
     database = tmp_path / "warehouse.duckdb"
     output = run_dbt(tmp_path / "data", database)

@@ -1,4 +1,4 @@
-"""``python -m ingest build`` decides from a fingerprint whether a build has anything to do.
+"""``gz-warehouse build`` decides from a fingerprint whether a build has anything to do.
 
 These tests drive the decision with a stand-in for dbt (a script that records its arguments and
 publishes a mart file); tests/test_scheduling.py runs the real dbt build twice."""
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import build
+from ingest.settings import Settings
+from warehouse import build, dbt
 
 
 @pytest.fixture
@@ -48,12 +49,13 @@ def fake_dbt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "sys.exit(int(os.environ.get('FAKE_DBT_STATUS', '0')))\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setattr(build, "dbt_executable", lambda: str(script))
+    monkeypatch.setattr(dbt, "dbt_executable", lambda: str(script))
     return calls
 
 
 def _build(data_dir: Path, project: Path, args: list[str], force: bool = False) -> int:
-    return build.build(data_dir, data_dir / "warehouse.duckdb", project, args, force)
+    settings = Settings(data_dir=data_dir, warehouse_db=data_dir / "warehouse.duckdb")
+    return build.build(settings, args, force, project_dir=project)
 
 
 def _calls(log: Path) -> list[str]:

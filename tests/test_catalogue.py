@@ -7,7 +7,6 @@ import csv
 import json
 import math
 import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 from statistics import NormalDist
@@ -15,16 +14,17 @@ from statistics import NormalDist
 import duckdb
 import pytest
 from conftest import (
+    GZ_WAREHOUSE,
     WORKFLOW_ID,
     clean_environment,
     run_dbt,
     run_ingest,
-    standin,
+    standin_server,
     write_catalogue,
 )
 
-from ingest import sample
-from ingest.standin import StandInData
+from standin import sample
+from standin.server import StandInData
 
 pytestmark = pytest.mark.dbt
 
@@ -37,12 +37,12 @@ LEVEL = 0.9
 def built(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("catalogue")
     generated = sample.generate(n_classifications=1_500, n_subjects=90, seed=41)
-    with standin(StandInData.from_sample(generated)) as api:
+    with standin_server(StandInData.from_sample(generated)) as api:
         assert run_ingest(api, root / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
     fits = root / "nsa.fits"
     truth = write_catalogue(generated, fits)
     converted = subprocess.run(
-        [sys.executable, "-m", "ingest", "catalogue", str(fits)],
+        [GZ_WAREHOUSE, "catalogue", "import", str(fits)],
         env=clean_environment(root / "data"), capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert converted.returncode == 0, converted.stderr

@@ -18,11 +18,11 @@ from conftest import (
     run_export,
     run_ingest,
     served_ids,
-    standin,
+    standin_server,
 )
 
-from ingest import sample, sample_export
-from ingest.standin import Fault, StandInData
+from standin import lab_exports, sample
+from standin.server import Fault, StandInData
 
 KILLS = 6
 
@@ -59,7 +59,7 @@ def assert_whole_and_clean(data_dir: Path) -> None:
 def test_killing_ingest_api_anywhere_loses_and_duplicates_nothing(tmp_path):
     generated = sample.generate(n_classifications=1_500, n_subjects=120, seed=51)
     rng = random.Random(51)
-    with standin(StandInData.from_sample(generated)) as api:
+    with standin_server(StandInData.from_sample(generated)) as api:
         api.faults.add(Fault("delay", times=100_000, seconds=0.03, path="/classifications"))
         api.faults.add(Fault("delay", times=100_000, seconds=0.05, path="/subjects"))
         command = [
@@ -90,7 +90,7 @@ def test_killing_ingest_api_anywhere_loses_and_duplicates_nothing(tmp_path):
 
 def test_killing_ingest_export_anywhere_loses_and_duplicates_nothing(tmp_path):
     generated = sample.generate(n_classifications=6_000, n_subjects=200, seed=52)
-    exports = sample_export.write_exports(generated, tmp_path / "exports")
+    exports = lab_exports.write_exports(generated, tmp_path / "exports")
     args = [
         "--classifications", str(exports["classifications"]),
         "--workflows", str(exports["workflows"]), "--subjects", str(exports["subjects"]),

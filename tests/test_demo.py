@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT, clean_environment
+from conftest import GZ_WAREHOUSE, PROJECT_ROOT, clean_environment
 
 
 def demo(data_dir, *extra: str) -> subprocess.CompletedProcess[str]:
     env = clean_environment(data_dir)
     del env["WAREHOUSE_DATA_DIR"]  # the demo uses its own --data-dir
     return subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--data-dir", str(data_dir),
+        [GZ_WAREHOUSE, "demo", "--data-dir", str(data_dir),
          "--classifications", "2000", "--subjects", "150", *extra],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip

@@ -14,13 +14,13 @@ from conftest import (
     run_dbt,
     run_export,
     run_ingest,
-    standin,
+    standin_server,
     vote_counts_in,
 )
 from recount import recount
 
-from ingest import sample, sample_export
-from ingest.standin import StandInData
+from standin import lab_exports, sample
+from standin.server import StandInData
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SLSN = {
@@ -46,7 +46,7 @@ def comparable(row: dict) -> tuple:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> tuple[sample.Sample, dict[str, Path]]:
     generated = sample.generate(n_classifications=1_200, n_subjects=90, seed=21)
-    paths = sample_export.write_exports(generated, tmp_path_factory.mktemp("exports"))
+    paths = lab_exports.write_exports(generated, tmp_path_factory.mktemp("exports"))
     return generated, paths
 
 
@@ -56,7 +56,7 @@ def export_args(paths: dict[str, Path], *kinds: str) -> list[str]:
 
 def test_an_export_lands_exactly_as_the_api_does(exported, tmp_path):
     generated, paths = exported
-    with standin(StandInData.from_sample(generated)) as api:
+    with standin_server(StandInData.from_sample(generated)) as api:
         assert run_ingest(api, tmp_path / "api", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
 
     run = run_export(
@@ -78,7 +78,7 @@ def test_overlapping_loads_add_nothing_twice_and_count_like_the_api(exported, tm
     generated, paths = exported
     data = StandInData.from_sample(generated)
     data.publish(700)
-    with standin(data) as api:
+    with standin_server(data) as api:
         assert run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID)).returncode == 0
 
     first = run_export(tmp_path, *export_args(paths, "classifications", "workflows"))
@@ -103,8 +103,8 @@ def test_real_galaxy_zoo_export_rows_map_to_the_indices_of_their_own_versions(tm
     workflows = tmp_path / "workflows.csv"
     with workflows.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(sample_export.WORKFLOW_HEADER)
-        writer.writerows(sample_export.workflow_rows(real_versions))
+        writer.writerow(lab_exports.WORKFLOW_HEADER)
+        writer.writerows(lab_exports.workflow_rows(real_versions))
 
     run = run_export(
         tmp_path / "data", "--classifications", str(FIXTURES / "gz-decals-classifications.csv"),

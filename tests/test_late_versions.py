@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import duckdb
-from conftest import WORKFLOW_ID, run_dbt, run_ingest, standin, vote_counts_in
+from conftest import WORKFLOW_ID, run_dbt, run_ingest, standin_server, vote_counts_in
 from recount import recount
 
-from ingest import sample
-from ingest.standin import StandInData
+from standin import sample
+from standin.server import StandInData
 
 
 def test_classifications_of_a_version_that_lands_later_are_counted_once_it_does(tmp_path):
@@ -16,7 +16,7 @@ def test_classifications_of_a_version_that_lands_later_are_counted_once_it_does(
     data = StandInData.from_sample(generated)
     data.workflow_versions = generated.workflow_versions[:-1]  # 66.425 not served yet
     database = tmp_path / "warehouse.duckdb"
-    with standin(data) as api:
+    with standin_server(data) as api:
         assert run_ingest(api, tmp_path / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
         run_dbt(tmp_path / "data", database)
         with duckdb.connect(str(database), read_only=True) as con:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_ROOT, WORKFLOW_ID, clean_environment, run_ingest
 
+from warehouse.dbt import dbt_executable
+
 HOLD = """
 import sys, time
 from pathlib import Path
@@ -67,7 +69,7 @@ def test_dbt_build_takes_the_same_lock(tmp_path):
             "WAREHOUSE_DB": str(tmp_path / "warehouse.duckdb"),
         }
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "dbt"), "build", "-s", "question_answer_schema"],
+            [dbt_executable(), "build", "-s", "question_answer_schema"],
             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
     finally:

@@ -24,7 +24,7 @@ import duckdb
 import pytest
 from conftest import WORKFLOW_ID, run_dbt, run_export
 
-from ingest import sample, sample_export
+from standin import lab_exports, sample
 
 pytestmark = pytest.mark.dbt
 
@@ -45,7 +45,7 @@ def warehouse(tmp_path_factory) -> dict:
         seed=31,
         workflows={WORKFLOW_ID: [real[v] for v in GZ_VERSIONS]},
     )
-    gz = sample_export.write_exports(generated, root / "exports", prefix="gz")
+    gz = lab_exports.write_exports(generated, root / "exports", prefix="gz")
     for args in (
         ["--classifications", str(FIXTURES / "slsn-classifications.csv"),
          "--workflows", str(FIXTURES / "slsn-workflows.csv")],

@@ -7,7 +7,8 @@ from datetime import datetime
 import orjson
 import pytest
 
-from ingest import records, sample
+from ingest import records
+from standin import sample
 
 NOW = datetime(2026, 11, 1)
 

@@ -8,8 +8,8 @@ import orjson
 import pytest
 import requests
 
-from ingest import sample
-from ingest.standin import ACCEPT, Fault
+from standin import sample
+from standin.server import ACCEPT, Fault
 
 VERSIONS = {
     f"{int(v['major_number'])}.{int(v['minor_number'])}": v for v in sample.workflow_6122_versions()

@@ -17,10 +17,10 @@ from conftest import (
     PROJECT_ROOT,
     WORKFLOW_ID,
     clean_environment,
-    standin,
+    standin_server,
 )
 
-from ingest.standin import StandInData
+from standin.server import StandInData
 
 SCRIPT = PROJECT_ROOT / "deploy" / "scheduled_run.sh"
 WORKFLOW_FILE = PROJECT_ROOT / ".github" / "workflows" / "scheduled-ingest.yml"
@@ -45,7 +45,7 @@ def test_the_scheduled_run_ingests_checks_freshness_and_builds(small_sample, tmp
         "WAREHOUSE_VENV": str(Path(sys.executable).parent.parent),
     }
     mart = data_dir / "marts" / "vote_counts.parquet"
-    with standin(StandInData.from_sample(small_sample)) as api:
+    with standin_server(StandInData.from_sample(small_sample)) as api:
         done = _scheduled_run(env | {"PANOPTES_API_URL": api.url})
         output = done.stdout + done.stderr
         assert done.returncode == 0, output[-4000:]

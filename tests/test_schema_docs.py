@@ -6,8 +6,8 @@ import shutil
 
 from conftest import PROJECT_ROOT
 
-from ingest import cli
-from ingest.schema_docs import documented_schemas, properties_path, render_properties
+from warehouse import cli
+from warehouse.schema_docs import documented_schemas, properties_path, render_properties
 
 
 def test_the_committed_schema_docs_are_up_to_date():
@@ -16,7 +16,7 @@ def test_the_committed_schema_docs_are_up_to_date():
     for schema in schemas:
         committed = properties_path(PROJECT_ROOT, schema).read_text()
         assert committed == render_properties(PROJECT_ROOT, schema), (
-            f"run: python -m ingest document-schema {schema}"
+            f"run: gz-warehouse document-schema {schema}"
         )
 
 

@@ -10,14 +10,15 @@ import pyarrow.parquet as pq
 from conftest import (
     CLIENT_ID,
     CLIENT_SECRET,
+    GZ_WAREHOUSE,
     WORKFLOW_ID,
     landed,
     run_ingest,
     served_ids,
-    standin,
+    standin_server,
 )
 
-from ingest.standin import Fault, StandInData
+from standin.server import Fault, StandInData
 
 
 def everything_written_under(path) -> str:
@@ -33,7 +34,7 @@ def everything_written_under(path) -> str:
 
 def test_secrets_and_tokens_appear_in_no_output_and_no_file(small_sample, tmp_path):
     static_token = "static-token-c4e1a9b2-never-printed"
-    with standin(StandInData.from_sample(small_sample), token_lifetime=3) as api:
+    with standin_server(StandInData.from_sample(small_sample), token_lifetime=3) as api:
         api.faults.add(Fault("expire_tokens", after=3, path="/classifications"))
         api.faults.add(Fault("status", status=503, after=5, path="/classifications"))
         api.faults.add(Fault("delay", times=4, seconds=0.4, path="/classifications"))
@@ -60,25 +61,19 @@ def test_secrets_and_tokens_appear_in_no_output_and_no_file(small_sample, tmp_pa
 def test_help_shows_no_secret_even_when_the_environment_has_them():
     env = {"PANOPTES_CLIENT_ID": CLIENT_ID, "PANOPTES_CLIENT_SECRET": CLIENT_SECRET,
            "PANOPTES_TOKEN": "token-in-env-1f2e3d", "PATH": "/usr/bin:/bin"}  # fmt: skip
-    for args in (
-        ["--help"],
-        *(
-            [command, "--help"]
-            for command in (
-                "api",
-                "export",
-                "standin",
-                "demo",
-                "catalogue",
-                "write-catalogue",
-                "dashboard",
-                "document-schema",
-            )
-        ),
-    ):
-        done = subprocess.run(
-            [sys.executable, "-m", "ingest", *args], env=env, capture_output=True, text=True
-        )
+    gz_warehouse = [
+        ["--help"], ["--version"], ["ingest", "--help"], ["ingest", "api", "--help"],
+        ["ingest", "export", "--help"], ["ingest", "lab-exports", "--help"], ["build", "--help"],
+        ["dashboard", "--help"], ["catalogue", "--help"], ["catalogue", "import", "--help"],
+        ["catalogue", "publish", "--help"], ["document-schema", "--help"], ["demo", "--help"],
+        ["standin", "--help"],
+    ]  # fmt: skip
+    python_m_ingest = [["--help"], ["api", "--help"], ["export", "--help"]]
+    for command in [
+        *([GZ_WAREHOUSE, *args] for args in gz_warehouse),
+        *([sys.executable, "-m", "ingest", *args] for args in python_m_ingest),
+    ]:
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
         assert done.returncode == 0
         assert CLIENT_SECRET not in done.stdout + done.stderr
         assert "token-in-env-1f2e3d" not in done.stdout + done.stderr
@@ -103,7 +98,7 @@ def test_malformed_rows_are_set_aside_with_their_reason_and_good_rows_land(small
     data = StandInData(
         served, small_sample.subjects, small_sample.workflows, small_sample.workflow_versions
     )
-    with standin(data) as api:
+    with standin_server(data) as api:
         run = run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID))
         again = run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID))
 

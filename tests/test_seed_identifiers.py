@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT, WORKFLOW_ID, run_dbt, run_ingest, standin
+from conftest import PROJECT_ROOT, WORKFLOW_ID, run_dbt, run_ingest, standin_server
 
-from ingest import sample
-from ingest.standin import StandInData
+from standin import sample
+from standin.server import StandInData
 
 pytestmark = pytest.mark.dbt
 
@@ -60,7 +60,7 @@ def test_seed_names_with_quotes_and_sql_in_them_are_quoted(tmp_path):
     )
 
     data = StandInData.from_sample(sample.generate(n_classifications=600, n_subjects=40, seed=61))
-    with standin(data) as api:
+    with standin_server(data) as api:
         assert run_ingest(api, tmp_path / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
     database = tmp_path / "warehouse.duckdb"
     run_dbt(

@@ -10,23 +10,24 @@ import importlib.util
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import (
+    GZ_WAREHOUSE,
     PROJECT_ROOT,
     WORKFLOW_ID,
     clean_environment,
     run_dbt,
     run_ingest,
-    standin,
+    standin_server,
     write_catalogue,
 )
 
-from ingest import sample
-from ingest.standin import StandInData
+from standin import sample
+from standin.server import StandInData
+from warehouse.dbt import dbt_executable
 
 pytestmark = [
     pytest.mark.spark,
@@ -58,7 +59,7 @@ def run_spark_dbt(data_dir: Path, *args: str) -> str:
     """`dbt build --target spark` from the project root on a landing (unit tests are DuckDB's:
     their fixtures are written in its SQL)."""
     env = clean_environment(data_dir)
-    dbt = Path(sys.executable).parent / "dbt"
+    dbt = dbt_executable()
     done = subprocess.run(
         [str(dbt), "build", "--target", "spark", "--exclude-resource-type", "unit_test", *args],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False,
@@ -110,7 +111,7 @@ def built(tmp_path_factory) -> tuple[Path, Path, str]:
     fits = root / "nsa.fits"
     write_catalogue(generated, fits)
     converted = subprocess.run(
-        [sys.executable, "-m", "ingest", "catalogue", str(fits)],
+        [GZ_WAREHOUSE, "catalogue", "import", str(fits)],
         env=clean_environment(data_dir), capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert converted.returncode == 0, converted.stderr
@@ -121,7 +122,7 @@ def built(tmp_path_factory) -> tuple[Path, Path, str]:
         }
     )
     data = StandInData.from_sample(generated)
-    with standin(data) as api:
+    with standin_server(data) as api:
         data.publish(FIRST_BATCH)
         assert run_ingest(api, data_dir, "--workflow-id", str(WORKFLOW_ID)).returncode == 0
         run_dbt(data_dir, database, "--vars", variables)

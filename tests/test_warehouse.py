@@ -13,11 +13,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import WORKFLOW_ID, run_dbt, run_ingest, standin, vote_counts_in
+from conftest import WORKFLOW_ID, run_dbt, run_ingest, standin_server, vote_counts_in
 from recount import recount
 
-from ingest import sample
-from ingest.standin import StandInData
+from standin import sample
+from standin.server import StandInData
 
 pytestmark = pytest.mark.dbt
 
@@ -57,7 +57,7 @@ def warehouse(tmp_path_factory) -> Warehouse:
     first_db, all_db = root / "first.duckdb", root / "all.duckdb"
     all_policy = ("--vars", "{repeat_classifications: all}")
     data = StandInData.from_sample(generated)
-    with standin(data) as api:
+    with standin_server(data) as api:
         data.publish(FIRST_BATCH)
         assert (
             run_ingest(api, warehouse.data_dir, "--workflow-id", str(WORKFLOW_ID)).returncode == 0

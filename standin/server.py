@@ -15,6 +15,7 @@ is recorded (never the token itself) so tests can assert what a client asked for
 from __future__ import annotations
 
 import bisect
+import logging
 import math
 import secrets
 import socket
@@ -29,6 +30,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import orjson
+
+log = logging.getLogger(__name__)
 
 ACCEPT = "application/vnd.api+json; version=1"
 DEFAULT_PAGE_SIZE = 20
@@ -353,8 +356,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.api.count_connection()
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet by default
-        pass
+    def log_message(self, format: str, *args: Any) -> None:  # shown with -v
+        log.debug("%s %s", self.address_string(), format % args)
 
     # -- dispatch --------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from ingest.sample import Sample
+from standin.sample import Sample
 
 CLASSIFICATION_HEADER = (
     "classification_id", "user_name", "user_id", "user_ip", "workflow_id", "workflow_name",

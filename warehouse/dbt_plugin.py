@@ -13,6 +13,7 @@ from typing import Any
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from ingest.lock import acquire
+from ingest.settings import Settings
 
 _held: list[int] = []
 
@@ -21,7 +22,8 @@ class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         if _held:  # once per process, however many environments dbt creates
             return
-        data_dir = Path(plugin_config.get("data_dir") or "data")
+        configured = plugin_config.get("data_dir")
+        settings = Settings.from_env(data_dir=Path(configured) if configured else None)
         wait = plugin_config.get("wait_seconds")
-        _held.append(acquire(data_dir, None if wait in (None, "") else float(wait)))
-        (data_dir / "marts").mkdir(parents=True, exist_ok=True)
+        _held.append(acquire(settings.data_dir, None if wait in (None, "") else float(wait)))
+        settings.marts_dir.mkdir(parents=True, exist_ok=True)

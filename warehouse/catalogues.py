@@ -1,11 +1,12 @@
 """Catalogues in the formats astronomers use: FITS tables in and out.
 
-``ingest catalogue`` reads an external catalogue's FITS table (the NSA, ...) with astropy and
-writes it as parquet (atomically) under ``<data dir>/catalogues/`` for the crossmatch; columns
-holding an array per row are left out (named in the summary), byte strings become text.
+``gz-warehouse catalogue import`` reads an external catalogue's FITS table (the NSA, ...) with
+astropy and writes it as parquet (atomically) under ``<data dir>/catalogues/`` for the
+crossmatch; columns holding an array per row are left out (named in the summary), byte strings
+become text.
 
-``ingest write-catalogue`` writes a schema's catalogue (its published wide mart) as CSV and as a
-FITS table, the formats Galaxy Zoo catalogues are published in.
+``gz-warehouse catalogue publish`` writes a schema's catalogue (its published wide mart) as CSV
+and as a FITS table, the formats Galaxy Zoo catalogues are published in.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ class CatalogueSummary:
         ]
         if self.left_out:
             lines.append(f"  left out (an array per row): {', '.join(self.left_out)}")
-        lines.append(f"  use it: dbt build --vars '{{external_catalogue: {self.target}}}'")
+        lines.append(
+            f"  use it: gz-warehouse build -- --vars '{{external_catalogue: {self.target}}}'"
+        )
         return lines
 
 
@@ -79,11 +82,11 @@ def _arrow_column(column: Any) -> pa.Array:
     return pa.array(values, mask=mask)
 
 
-def write_catalogue(schema: str, data_dir: Path, out_dir: Path) -> list[tuple[Path, int]]:
+def write_catalogue(schema: str, marts_dir: Path, out_dir: Path) -> list[tuple[Path, int]]:
     """``<schema>_vote_fractions`` from the published marts, as CSV and FITS in ``out_dir``."""
     from astropy.table import Table
 
-    mart = data_dir / "marts" / f"{schema}_vote_fractions.parquet"
+    mart = marts_dir / f"{schema}_vote_fractions.parquet"
     if not mart.is_file():
         raise FileNotFoundError(
             f"no published catalogue {mart}; run dbt build (it publishes the marts)"

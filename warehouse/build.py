@@ -1,4 +1,4 @@
-"""``python -m ingest build``: run ``dbt build`` only when there is something to build.
+"""``gz-warehouse build``: run ``dbt build`` only when there is something to build.
 
 A scheduled run that landed nothing would otherwise pay dbt's start-up and a pass over every
 model and test (about 25 s at a million classifications) to change nothing. What a build
@@ -9,22 +9,21 @@ marts then published, so that a deleted or replaced warehouse, or a deleted mart
 builds again. The fingerprint is taken before dbt starts: rows landing during a build make the
 next run build again (an extra build, never a missed one).
 
-``dbt build`` run directly always builds, as does ``python -m ingest build --force``.
+``dbt build`` run directly always builds, as does ``gz-warehouse build --force``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from ingest.lock import holding
+from ingest.settings import Settings
+from warehouse.dbt import PROJECT_DIR, run_dbt
 
 # What dbt reads from the project directory (dbt_project.yml names the same folders).
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
@@ -95,27 +94,22 @@ def published_marts(data_dir: Path) -> tuple[str, ...]:
     return tuple(sorted(str(p.relative_to(data_dir)) for p in marts.glob("*.parquet")))
 
 
-def dbt_executable() -> str:
-    beside_python = Path(sys.executable).parent / "dbt"
-    return str(beside_python) if beside_python.is_file() else shutil.which("dbt") or "dbt"
-
-
 def build(
-    data_dir: Path,
-    warehouse: Path,
-    project_dir: Path,
+    settings: Settings,
     dbt_args: list[str],
     force: bool = False,
+    project_dir: Path = PROJECT_DIR,
 ) -> int:
     """Run ``dbt build`` unless its inputs are those of the last successful build.
 
     Returns dbt's exit status (0 when skipped).
     """
+    data_dir, warehouse = settings.data_dir, settings.warehouse_db
     state = BuildState(fingerprint(data_dir, project_dir, dbt_args))
     if not force and up_to_date(state, last_build(warehouse), data_dir):
         print("nothing new landed and the project is unchanged: dbt build skipped", flush=True)
         return 0
-    status = subprocess.call([dbt_executable(), "build", *dbt_args], cwd=project_dir)
+    status = run_dbt(["build", *dbt_args], settings.dbt_environment(), project_dir)
     if status != 0:
         return status
     with holding(data_dir):  # dbt has exited: take the writers' lock for our one write

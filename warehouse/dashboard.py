@@ -167,7 +167,7 @@ class Marts:
 
 def serve(marts: Marts, host: str = "127.0.0.1", port: int = 8050) -> ThreadingHTTPServer:
     """A started server (call ``serve_forever`` on it); port 0 picks a free one."""
-    page = (resources.files("ingest") / "dashboard.html").read_bytes()
+    page = (resources.files("warehouse") / "dashboard.html").read_bytes()
     routes: dict[str, Callable[[dict[str, str]], Any]] = {
         "/api/summary": lambda q: marts.summary(),
         "/api/activity": lambda q: marts.activity(

@@ -38,7 +38,7 @@ LATEST_VERSION_SHARE = 0.4
 @cache
 def workflow_6122_versions() -> tuple[dict[str, Any], ...]:
     """The 24 real versions of workflow 6122, as ``/workflow_versions`` resources."""
-    path = resources.files("ingest") / "sample_data" / "workflow_6122_versions.json.gz"
+    path = resources.files("standin") / "sample_data" / "workflow_6122_versions.json.gz"
     with path.open("rb") as handle:
         versions = json.loads(gzip.decompress(handle.read()))
     return tuple(sorted(versions, key=lambda v: (int(v["major_number"]), int(v["minor_number"]))))

@@ -1,0 +1,135 @@
+"""``gz-warehouse demo``: the whole pipeline on the bundled sample, offline, through real HTTP.
+
+It starts the stand-in on a free port, ingests in two passes (the second only sees what is new),
+builds the warehouse and prints a summary, in the default data directory unless told otherwise,
+so that ``dbt build``, ``dbt docs generate`` or ``gz-warehouse dashboard`` run afterwards from
+the repository root find it without any setting.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from ingest.queries import query
+from ingest.settings import Settings
+from standin import sample
+from standin.server import PanoptesStandIn, StandInData
+from warehouse.build import build
+
+MARKER = ".demo-data"
+FIRST_PASS_SHARE = 0.9
+
+
+def run_demo(settings: Settings, n_classifications: int, n_subjects: int) -> int:
+    data_dir = settings.data_dir
+    _fresh_directory(data_dir)
+    print(
+        f"generating the sample: {n_classifications:,} classifications over {n_subjects:,} subjects"
+    )
+    generated = sample.generate(n_classifications, n_subjects)
+    data = StandInData.from_sample(generated)
+    client_id, secret = "demo", secrets.token_urlsafe(16)
+    env = settings.dbt_environment() | {
+        "PANOPTES_CLIENT_ID": client_id,
+        "PANOPTES_CLIENT_SECRET": secret,
+    }
+    env.pop("PANOPTES_TOKEN", None)
+    with PanoptesStandIn(data, clients={client_id: secret}) as api:
+        print(f"Panoptes stand-in at {api.url}")
+        ingest = [sys.executable, "-m", "ingest", "api", "--project-id",
+                  str(generated.project_id), "--api-url", api.url]  # fmt: skip
+        first = int(len(data.classification_ids) * FIRST_PASS_SHARE)
+        data.publish(first)
+        print(f"\n== ingest, pass 1: the API holds {first:,} classifications")
+        _run(ingest, env)
+        data.publish_all()
+        print(
+            f"\n== ingest, pass 2: {len(data.classification_ids) - first:,} more arrived; "
+            "only they are fetched"
+        )
+        _run(ingest, env)
+    print("\n== dbt build")
+    status = build(settings, [], force=True)
+    if status != 0:
+        raise OSError(f"dbt build exited with {status}")
+    print("\n== what landed")
+    _print_summary(settings)
+    return 0
+
+
+def _fresh_directory(data_dir: Path) -> None:
+    """Recreate the demo's own directory; refuse to delete anything the demo did not create."""
+    if data_dir.exists():
+        if not (data_dir / MARKER).exists() and any(data_dir.iterdir()):
+            raise OSError(
+                f"{data_dir} exists and was not made by the demo; choose another --data-dir"
+            )
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    (data_dir / MARKER).write_text("created by `gz-warehouse demo`; deleted on its next run\n")
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    completed = subprocess.run(command, env=env, check=False)
+    if completed.returncode != 0:
+        raise OSError(f"{' '.join(command[1:4])} ... exited with {completed.returncode}")
+
+
+def _print_summary(settings: Settings) -> None:
+    raw = settings.data_dir / "raw"
+    with duckdb.connect() as con:
+        landed, distinct, subjects, versions = con.execute(
+            query("standin", "demo_landed"),
+            {
+                name: str(raw / name / "**" / "*.parquet")
+                for name in ("classifications", "subjects", "workflow_versions")
+            },
+        ).fetchall()[0]
+    print(
+        f"classifications landed {landed:,} ({distinct:,} distinct), subjects {subjects:,}, "
+        f"workflow versions {versions:,}"
+    )
+    with duckdb.connect(str(settings.warehouse_db), read_only=True) as con:
+        votes, unmapped = con.execute(query("standin", "demo_votes")).fetchall()[0]
+        catalogue = con.sql(query("standin", "demo_catalogue"))
+        columns, rows = catalogue.columns, catalogue.fetchall()
+    print(
+        f"votes {votes:,}, of which {unmapped:,} from older workflow versions whose questions "
+        "differ (kept in flat, not counted)\n"
+    )
+    print("gz_decals_dr5_vote_fractions (smooth-or-featured and bar, a few galaxies):")
+    widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(columns)]
+    for line in [columns, *rows]:
+        print("  " + "  ".join(str(v).rjust(w) for v, w in zip(line, widths, strict=True)))
+    print(_next_steps(settings))
+
+
+def _next_steps(settings: Settings) -> str:
+    """Commands to try next, naming this environment's own executables (nothing else needed)."""
+    bin_dir = _shown(Path(sys.executable).parent)
+    database = _shown(settings.warehouse_db)
+    default = settings.data_dir == Settings().data_dir
+    data_option = "" if default else f" --data-dir {_shown(settings.data_dir)}"
+    return (
+        f"\nnext, from here (or `source {bin_dir}/activate` first and drop the {bin_dir}/):\n"
+        f"  query it:   {bin_dir}/python -c \"import duckdb; print(duckdb.connect('{database}', "
+        "read_only=True).sql('select * from vote_counts limit 5'))\"\n"
+        f"  dashboard:  {bin_dir}/gz-warehouse dashboard{data_option}\n"
+        f"  catalogue:  {bin_dir}/gz-warehouse catalogue publish gz_decals_dr5{data_option}\n"
+        f"  parquet marts (for BI tools and pandas): {_shown(settings.marts_dir)}/*.parquet"
+    )
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be said from the working directory."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)

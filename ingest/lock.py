@@ -2,15 +2,17 @@
 
 The lock is an ``flock`` on ``<data dir>/.warehouse.lock``: the operating system releases it
 when its holder exits, however it exits (a crash or SIGKILL leaves no stale lock). A second
-writer waits up to a bound (``WAREHOUSE_LOCK_WAIT`` seconds, default 600), then gives up with a
-message saying who holds the lock. ``dbt`` takes it through the dbt-duckdb plugin in
-:mod:`warehouse.dbt_plugin`, named in ``profiles.yml``, when it opens its first connection.
+writer logs whom it waits for and waits up to a bound (``WAREHOUSE_LOCK_WAIT`` seconds, default
+600), then gives up with a message saying who holds the lock. ``dbt`` takes it through the
+dbt-duckdb plugin in :mod:`warehouse.dbt_plugin`, named in ``profiles.yml``, when it opens its
+first connection.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import sys
 import time
@@ -19,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
 
 LOCK_NAME = ".warehouse.lock"
 POLL_S = 0.2
@@ -38,11 +42,15 @@ def acquire(data_dir: Path, wait_seconds: float | None = None) -> int:
     path = data_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait
+    waiting = False
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             break
         except BlockingIOError:
+            if not waiting:
+                waiting = True
+                log.info("waiting up to %.0f s for %s (%s)", wait, path, _read_holder(fd))
             if time.monotonic() >= deadline:
                 holder = _read_holder(fd)
                 os.close(fd)
@@ -74,8 +82,7 @@ def _holder_line() -> str:
 
 def _read_holder(fd: int) -> str:
     try:
-        os.lseek(fd, 0, os.SEEK_SET)
-        text = os.read(fd, 500).decode(errors="replace").strip()
+        text = os.pread(fd, 500, 0).decode(errors="replace").strip()  # the offset stays put
     except OSError:
         text = ""
     return text or "holder unknown"

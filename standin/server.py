@@ -8,8 +8,9 @@ and ``page_count`` always 0; ``next_href`` set while a page is non-empty); ``/ap
 classification and workflow-version reads need a valid bearer token (401 otherwise).
 
 Faults can be switched on to test clients: HTTP errors, 429 with ``Retry-After``, delays,
-dropped connections, bodies cut short or not JSON, and tokens revoked mid-stream. Every request
-is recorded (never the token itself) so tests can assert what a client asked for.
+requests held unanswered until released, dropped connections, bodies cut short or not JSON, and
+tokens revoked mid-stream. Every request is recorded (never the token itself) so tests can
+assert what a client asked for.
 """
 
 from __future__ import annotations
@@ -36,7 +37,16 @@ log = logging.getLogger(__name__)
 ACCEPT = "application/vnd.api+json; version=1"
 DEFAULT_PAGE_SIZE = 20
 PAGE_SIZE_LIMIT = 100
-FAULT_KINDS = ("status", "rate_limit", "delay", "reset", "truncate", "garbage", "expire_tokens")
+FAULT_KINDS = (
+    "status",
+    "rate_limit",
+    "delay",
+    "hold",
+    "reset",
+    "truncate",
+    "garbage",
+    "expire_tokens",
+)
 
 _LINKS = {
     "classifications": {
@@ -82,7 +92,12 @@ _LINKS = {
 
 @dataclass
 class Fault:
-    """One misbehaviour, applied to the next ``times`` matching requests after ``after`` pass."""
+    """One misbehaviour, applied to the next ``times`` matching requests after ``after`` pass.
+
+    A ``hold`` leaves its requests unanswered until :meth:`release` (from the command line: a
+    server that hangs). ``held`` is set once one is waiting, so a test can act while a client
+    is known to be stopped at that request.
+    """
 
     kind: str
     times: int = 1
@@ -90,6 +105,12 @@ class Fault:
     status: int = 503
     seconds: float = 1.0
     after: int = 0
+    held: threading.Event = field(
+        default_factory=threading.Event, init=False, repr=False, compare=False
+    )
+    released: threading.Event = field(
+        default_factory=threading.Event, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -114,6 +135,10 @@ class Fault:
             else:
                 raise ValueError(f"unknown fault option {key!r} in {spec!r}")
         return cls(kind=kind, **values)
+
+    def release(self) -> None:
+        """Answer the requests a ``hold`` keeps waiting, and let any later ones through."""
+        self.released.set()
 
 
 class FaultPlan:
@@ -374,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
         entry = RecordedRequest(method, parts.path, params, authorized=token is not None)
         body = self._read_body() if method == "POST" else b""
         fault = self.api.faults.take(parts.path)
-        if fault is not None and fault.kind in ("delay", "expire_tokens"):
+        if fault is not None and fault.kind in ("delay", "hold", "expire_tokens"):
             self._prepare(fault)
             fault = None
         if fault is not None and fault.kind not in ("truncate",):
@@ -559,6 +584,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Faults that change conditions, after which the request is served normally."""
         if fault.kind == "delay":
             time.sleep(fault.seconds)
+        elif fault.kind == "hold":
+            fault.held.set()
+            fault.released.wait()
         elif fault.kind == "expire_tokens":
             self.api.revoke_tokens()
 

@@ -44,10 +44,13 @@ def test_client_credentials_are_exchanged_for_a_bearer_token(api, small_sample, 
 
 
 def test_token_is_refreshed_before_it_expires(small_sample, tmp_path):
-    # Tokens live 2 s; each page takes 0.4 s, so the stream outlives several tokens.
-    with standin_server(StandInData.from_sample(small_sample), token_lifetime=2) as api:
-        api.faults.add(Fault("delay", times=8, seconds=0.4, path="/classifications"))
-        run = run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID))
+    # Tokens live 3 s and the client renews them 0.75 s early. The stand-in answers each of the
+    # 76 pages no sooner than 0.05 s after it arrives: the stream outlives a token whatever the
+    # machine's speed, and a page sent just before renewal is still checked in time unless it
+    # takes 0.7 s more to get through.
+    with standin_server(StandInData.from_sample(small_sample), token_lifetime=3) as api:
+        api.faults.add(Fault("delay", times=1_000, seconds=0.05, path="/classifications"))
+        run = run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID), "--page-size", "20")
 
     assert run.returncode == 0, run.output
     assert api.tokens_issued >= 2

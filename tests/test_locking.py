@@ -5,34 +5,44 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, WORKFLOW_ID, clean_environment, run_ingest
+from conftest import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PROJECT_ID,
+    PROJECT_ROOT,
+    WORKFLOW_ID,
+    clean_environment,
+    landed,
+    run_ingest,
+)
 
 from warehouse.dbt import dbt_executable
 
 HOLD = """
-import sys, time
+import sys
 from pathlib import Path
 from ingest.lock import holding
 with holding(Path(sys.argv[1])):
     print("held", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.read()
 """
 
 
-def hold_lock(data_dir: Path, seconds: float) -> subprocess.Popen[str]:
+def hold_lock(data_dir: Path) -> subprocess.Popen[str]:
+    """A process holding the data directory's lock until its stdin is closed."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(data_dir), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
+        [sys.executable, "-c", HOLD, str(data_dir)], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
 
 
 def test_a_second_ingest_gives_up_after_the_bounded_wait_with_a_clear_message(api, tmp_path):
-    holder = hold_lock(tmp_path, 60)
+    holder = hold_lock(tmp_path)
     try:
         run = run_ingest(api, tmp_path, "--workflow-id", str(WORKFLOW_ID),
                          env={"WAREHOUSE_LOCK_WAIT": "1"})  # fmt: skip
@@ -49,20 +59,38 @@ def test_a_second_ingest_gives_up_after_the_bounded_wait_with_a_clear_message(ap
     assert after.returncode == 0, after.output
 
 
-def test_a_waiting_ingest_goes_on_once_the_holder_is_done(api, tmp_path):
-    holder = hold_lock(tmp_path, 1.5)
-    started = time.monotonic()
-    run = run_ingest(
-        api, tmp_path, "--workflow-id", str(WORKFLOW_ID), env={"WAREHOUSE_LOCK_WAIT": "30"}
-    )
-    holder.wait()
-    assert run.returncode == 0, run.output
-    assert time.monotonic() - started >= 1.0
+def test_a_waiting_ingest_goes_on_once_the_holder_is_done(api, small_sample, tmp_path):
+    holder = hold_lock(tmp_path)
+    env = clean_environment(tmp_path) | {
+        "PANOPTES_CLIENT_ID": CLIENT_ID,
+        "PANOPTES_CLIENT_SECRET": CLIENT_SECRET,
+        "WAREHOUSE_LOCK_WAIT": "300",  # only so that a broken lock cannot hang the test
+    }
+    with subprocess.Popen(
+        [sys.executable, "-m", "ingest", "api", "--project-id", str(PROJECT_ID),
+         "--workflow-id", str(WORKFLOW_ID), "--api-url", api.url],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as ingest:  # fmt: skip
+        try:
+            assert ingest.stderr is not None
+            waiting = next((line for line in ingest.stderr if " waiting " in line), "")
+            # it says whom it waits for, and waits without fetching or landing anything
+            assert "waiting up to 300 s" in waiting and f"pid {holder.pid}" in waiting
+            assert api.requests_to("/api/classifications/project") == []
+            assert not (tmp_path / "raw").exists()
+        finally:
+            holder.stdin.close()  # the holder is done
+            holder.wait()
+        stdout, stderr = ingest.communicate(timeout=300)
+
+    assert ingest.returncode == 0, stdout + stderr
+    assert len(landed(tmp_path)) == len(small_sample.classifications)
+    assert (tmp_path / ".warehouse.lock").read_text().startswith(f"pid {ingest.pid},")
 
 
 @pytest.mark.dbt
 def test_dbt_build_takes_the_same_lock(tmp_path):
-    holder = hold_lock(tmp_path, 60)
+    holder = hold_lock(tmp_path)
     try:
         env = clean_environment(tmp_path) | {
             "WAREHOUSE_LOCK_WAIT": "1",

@@ -72,7 +72,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "client_credentials), or PANOPTES_TOKEN (a bearer token).",
     )
     add_verbosity(api, "also log every request: its path, status and seconds")
-    api.add_argument("--project-id", type=positive_int, required=True, help="Panoptes project id")
+    api.add_argument(
+        "--project-id", type=positive_int, required=True, help="Panoptes project id (required)"
+    )
     api.add_argument(
         "--workflow-id",
         type=positive_int,
@@ -159,7 +161,12 @@ def add_verbosity(parser: argparse.ArgumentParser, verbose_help: str) -> None:
     """``-v`` (saying what it adds for this command) and ``-q``."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
-        "-v", "--verbose", dest="verbosity", action="store_const", const=1, help=verbose_help
+        "-v",
+        "--verbose",
+        dest="verbosity",
+        action="store_const",
+        const=1,
+        help=f"{verbose_help} (default: off)",
     )
     group.add_argument(
         "-q",

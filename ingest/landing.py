@@ -34,6 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ingest.queries import query
+
 ROWS_PER_GROUP = 10_000
 ROWS_PER_FILE = 50_000
 _TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp$")
@@ -213,17 +215,29 @@ class Landing:
         classification_files = self.files(CLASSIFICATIONS, project_id=project_id)
         if not classification_files:
             return []
-        subject_files = self.files(SUBJECTS)
-        wanted = "select distinct unnest(subject_ids) as subject_id from read_parquet($files)"
-        sql = wanted
-        params: dict[str, Any] = {"files": [str(p) for p in classification_files]}
-        if subject_files:
-            sql = f"{wanted} except select subject_id from read_parquet($subject_files)"
-            params["subject_files"] = [str(p) for p in subject_files]
         with duckdb.connect() as con:
-            rows = con.execute(f"select subject_id from ({sql}) order by 1", params).fetchall()
+            self.register_landed_ids(con, "landed_subject_ids", SUBJECTS, "subject_id")
+            rows = con.execute(
+                query("ingest", "missing_subject_ids"),
+                {"classification_files": [str(p) for p in classification_files]},
+            ).fetchall()
         set_aside = self.rejected_ids("subject")
         return [row[0] for row in rows if row[0] not in set_aside]
+
+    def register_landed_ids(
+        self, con: duckdb.DuckDBPyConnection, name: str, dataset: Dataset, column: str
+    ) -> None:
+        """Make ``name`` in ``con`` read ``column`` of every landed file of ``dataset``.
+
+        ``read_parquet`` refuses an empty list of files, so queries read ``name`` instead: no
+        rows before anything has landed.
+        """
+        files = self.files(dataset)
+        if files:
+            ids = con.read_parquet([str(p) for p in files]).select(column)
+        else:
+            ids = pa.table({column: pa.array([], dataset.schema.field(column).type)})
+        con.register(name, ids)
 
     def landed_workflow_version_ids(self, workflow_id: int) -> set[int]:
         """Versions of a workflow already landed (or set aside)."""

@@ -8,6 +8,7 @@ reason a person can act on; the caller sets the resource aside with that reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,12 @@ from typing import Any
 import orjson
 
 _MAX_ID_DIGITS = 18
+# Extended format, years 1000 to 2999: a date, then optionally a time and a zone.
+_ISO_TIMESTAMP = re.compile(
+    r"[12]\d{3}-\d{2}-\d{2}"
+    r"([T ]([01]\d|2[0-3]):\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)?)?",
+    re.ASCII,
+)
 
 
 class RecordError(ValueError):
@@ -22,20 +29,37 @@ class RecordError(ValueError):
 
 
 def parse_id(value: Any, field: str) -> int:
-    """An integer id from an int or a string of ASCII digits; anything else is an error.
+    """An integer id from an int or a string of 1 to 18 ASCII digits without leading zeros.
 
-    Ids reach file paths and SQL, so ``" 12"``, ``"1_000"``, ``"12.0"`` or ``True`` are refused.
+    Ids reach file paths and SQL, so ``" 12"``, ``"012"``, ``"12.0"`` or ``True`` are refused.
+    The SQL paths apply the same rule (macro ``parsed_id`` in ``ingest/sql/macros.sql``).
     """
-    if type(value) is str and len(value) <= _MAX_ID_DIGITS and value.isascii() and value.isdigit():
+    if type(value) is str and _is_id_text(value):
         return int(value)
     if type(value) is int and 0 <= value < 10**_MAX_ID_DIGITS:
         return value
     raise RecordError(f"{field} is not an integer id: {_excerpt(value)}")
 
 
+def _is_id_text(text: str) -> bool:
+    no_leading_zero = text == "0" or not text.startswith("0")
+    return len(text) <= _MAX_ID_DIGITS and text.isascii() and text.isdigit() and no_leading_zero
+
+
+def workflow_version(major: int, minor: int) -> str:
+    """A workflow version as Panoptes writes it, ``"<major>.<minor>"``.
+
+    The SQL paths read it back with macro ``workflow_version_number``.
+    """
+    return f"{major}.{minor}"
+
+
 def parse_timestamp(value: Any, field: str) -> datetime:
-    """An ISO-8601 timestamp as a naive UTC datetime (the landing stores UTC without zone)."""
-    if not isinstance(value, str):
+    """An ISO-8601 timestamp as a naive UTC datetime (the landing stores UTC without zone).
+
+    The SQL paths apply the same rule (macro ``parsed_timestamp`` in ``ingest/sql/macros.sql``).
+    """
+    if not isinstance(value, str) or not _ISO_TIMESTAMP.fullmatch(value):
         raise RecordError(f"{field} is not a timestamp: {_excerpt(value)}")
     try:
         parsed = datetime.fromisoformat(value)
@@ -104,7 +128,7 @@ def workflow_version_row(
         "workflow_id": workflow_id,
         "major_number": major,
         "minor_number": minor,
-        "workflow_version": f"{major}.{minor}",
+        "workflow_version": workflow_version(major, minor),
         "first_task": resource.get("first_task"),
         "tasks": json_text(tasks),
         "strings": json_text(strings if isinstance(strings, dict) else {}),
@@ -144,7 +168,7 @@ def workflow_export_row(row: dict[str, Any], ingested_at: datetime) -> dict[str,
         "workflow_id": parse_id(row.get("workflow_id"), "workflow_id"),
         "major_number": major,
         "minor_number": minor,
-        "workflow_version": f"{major}.{minor}",
+        "workflow_version": workflow_version(major, minor),
         "first_task": row.get("first_task") or None,
         "tasks": json_text(tasks),
         "strings": json_text(strings),

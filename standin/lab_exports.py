@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from standin.sample import Sample
+from standin.sample import Sample, workflow_version_of
 
 CLASSIFICATION_HEADER = (
     "classification_id", "user_name", "user_id", "user_ip", "workflow_id", "workflow_name",
@@ -51,8 +51,7 @@ def write_exports(sample: Sample, directory: Path, prefix: str = "sample") -> di
 
 def classification_rows(sample: Sample) -> Iterable[list[Any]]:
     versions = {
-        (int(v["links"]["workflow"]), f"{int(v['major_number'])}.{int(v['minor_number'])}"): v
-        for v in sample.workflow_versions
+        (int(v["links"]["workflow"]), workflow_version_of(v)): v for v in sample.workflow_versions
     }
     names = {int(w["id"]): w["display_name"] for w in sample.workflows}
     subjects = {s["id"]: s for s in sample.subjects}

@@ -21,6 +21,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from ingest import records
+
 PROJECT_ID = 5733
 WORKFLOW_ID = 6122
 WORKFLOW_NAME = "DECaLS DR5"
@@ -253,7 +255,7 @@ def _classification(
 ) -> dict[str, Any]:
     started = created - timedelta(seconds=5 + rng.random() * 60)
     width, height = rng.choice([(1366, 657), (1920, 969), (1440, 789), (375, 667)])
-    workflow_version = f"{int(version['major_number'])}.{int(version['minor_number'])}"
+    workflow_version = workflow_version_of(version)
     return {
         "id": str(classification_id),
         "annotations": annotations,
@@ -298,11 +300,16 @@ def _classification(
     }
 
 
+def workflow_version_of(version: dict[str, Any]) -> str:
+    """The ``"<major>.<minor>"`` name of a ``/workflow_versions`` resource."""
+    return records.workflow_version(int(version["major_number"]), int(version["minor_number"]))
+
+
 def _workflow(workflow_id: int, project_id: int, latest: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": str(workflow_id),
         "display_name": WORKFLOW_NAME if workflow_id == WORKFLOW_ID else f"Workflow {workflow_id}",
-        "version": f"{int(latest['major_number'])}.{int(latest['minor_number'])}",
+        "version": workflow_version_of(latest),
         "first_task": latest.get("first_task") or "T0",
         "active": True,
         "href": f"/workflows/{workflow_id}",

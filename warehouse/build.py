@@ -22,13 +22,13 @@ from pathlib import Path
 import duckdb
 
 from ingest.lock import holding
+from ingest.queries import query
 from ingest.settings import Settings
 from warehouse.dbt import PROJECT_DIR, run_dbt
 
 # What dbt reads from the project directory (dbt_project.yml names the same folders).
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
 PROJECT_DIRS = ("models", "macros", "seeds", "snapshots", "tests/dbt", "analyses")
-STATE_TABLE = "_warehouse_last_build"
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def last_build(warehouse: Path) -> BuildState | None:
         return None
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            row = con.execute(f"select fingerprint, mart_files from {STATE_TABLE}").fetchall()
+            row = con.execute(query("warehouse", "last_build")).fetchall()
     except duckdb.Error:  # no such table yet, or the file is busy: build
         return None
     return BuildState(row[0][0], tuple(row[0][1])) if row else None
@@ -76,9 +76,7 @@ def last_build(warehouse: Path) -> BuildState | None:
 def record_build(warehouse: Path, state: BuildState) -> None:
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
-            f"create or replace table {STATE_TABLE} as "
-            "select $fingerprint as fingerprint, $mart_files::varchar[] as mart_files, "
-            "current_timestamp as built_at",
+            query("warehouse", "record_build"),
             {"fingerprint": state.fingerprint, "mart_files": list(state.mart_files)},
         )
 

@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 import orjson
 
+from ingest.queries import query
+
 log = logging.getLogger(__name__)
 
 FRACTION_BINS = 10
@@ -40,14 +42,16 @@ class Marts:
         path = self.directory / f"{name}.parquet"
         return str(path) if path.is_file() else None
 
-    def _rows(self, sql: str, params: dict[str, Any] | None = None, **marts: str) -> list[dict]:
-        paths = {key: self._path(name) for key, name in marts.items()}
+    def _rows(self, name: str, params: dict[str, Any] | None = None, **marts: str) -> list[dict]:
+        """The rows of query ``warehouse/sql/<name>.sql`` over the given marts, each read under
+        the name it is given here; none when a mart is not published yet."""
+        paths = {key: self._path(mart) for key, mart in marts.items()}
         if None in paths.values():
             return []
         with duckdb.connect() as con:
             for key, path in paths.items():
-                con.execute(f"create view {key} as select * from read_parquet('{_literal(path)}')")
-            relation = con.sql(sql, params=params)
+                con.read_parquet(path).create_view(key)
+            relation = con.sql(query("warehouse", name), params=params)
             columns = relation.columns
             return [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
 
@@ -55,15 +59,9 @@ class Marts:
         marts = sorted(p.stem for p in self.directory.glob("*.parquet"))
         published = [p.stat().st_mtime for p in self.directory.glob("*.parquet")]
         totals = self._rows(
-            "select count(*) as subjects, coalesce(sum(classification_count), 0) as "
-            "classifications, count(*) filter (where classification_count >= $n) as retired "
-            "from subjects",
-            {"n": self.retirement_count},
-            subjects="subjects",
+            "dashboard_totals", {"retirement_count": self.retirement_count}, subjects="subjects"
         )
-        schemas = self._rows(
-            "select distinct schema_name from vote_counts order by 1", vote_counts="vote_counts"
-        )
+        schemas = self._rows("dashboard_schemas", vote_counts="vote_counts")
         return {
             "marts": marts,
             "published_at": _iso(max(published)) if published else None,
@@ -77,55 +75,26 @@ class Marts:
         to the latest (default: a week of hours, 90 days, every month), zero-filled."""
         unit = bucket if bucket in ACTIVITY_WINDOWS else "hour"
         periods = ACTIVITY_WINDOWS[unit] if periods is None else periods
-        first = "min(period)"
-        if periods > 0:
-            first = f"greatest(min(period), max(period) - interval ({periods - 1}) {unit})"
         return self._rows(
-            f"""
-            with counted as (
-                select workflow_id, date_trunc('{unit}', classified_hour) as period,
-                    sum(classifications)::bigint as classifications
-                from activity group by all
-            ),
-            series as (
-                select unnest(generate_series({first}, max(period), interval 1 {unit})) as period
-                from counted
-            )
-            select workflow_id, period, coalesce(classifications, 0) as classifications
-            from series cross join (select distinct workflow_id from counted)
-            left join counted using (workflow_id, period)
-            order by period, workflow_id
-            """,
+            "dashboard_activity",
+            {"unit": unit, "periods": periods},
             activity="classification_activity",
         )
 
     def retirement(self) -> list[dict]:
         """How many subjects have each number of classifications (capped at twice the limit)."""
         return self._rows(
-            "select least(classification_count, 2 * $n) as classifications, count(*) as subjects "
-            "from subjects group by 1 order by 1",
-            {"n": self.retirement_count},
-            subjects="subjects",
+            "dashboard_retirement", {"retirement_count": self.retirement_count}, subjects="subjects"
         )
 
     def questions(self, schema: str) -> list[dict]:
-        return self._rows(
-            "select question, list(answer order by answer_order) as answers from "
-            "(select distinct question, question_order, answer, answer_order from vote_counts "
-            "where schema_name = $schema) group by question, question_order "
-            "order by question_order",
-            {"schema": schema},
-            vote_counts="vote_counts",
-        )
+        return self._rows("dashboard_questions", {"schema": schema}, vote_counts="vote_counts")
 
     def fraction_histogram(self, schema: str, question: str) -> list[dict]:
         """Per answer, how many subjects have a vote fraction in each tenth of [0, 1]."""
         rows = self._rows(
-            f"select answer, answer_order, "
-            f"least(floor(vote_fraction * {FRACTION_BINS}), {FRACTION_BINS - 1})::int as bin, "
-            "count(*) as subjects from vote_counts where schema_name = $schema "
-            "and question = $question and vote_fraction is not null group by all",
-            {"schema": schema, "question": question},
+            "dashboard_fraction_histogram",
+            {"schema": schema, "question": question, "bins": FRACTION_BINS},
             vote_counts="vote_counts",
         )
         answers: dict[str, dict[str, Any]] = {}
@@ -137,31 +106,18 @@ class Marts:
         return list(answers.values())
 
     def subjects(self, search: str, limit: int = 20) -> list[dict]:
-        pattern = f"%{search.strip()}%"
         return self._rows(
-            "select subject_id, iauname, classification_count from subjects "
-            "where $pattern = '%%' or iauname ilike $pattern or subject_id::varchar like $pattern "
-            "order by classification_count desc, subject_id limit $limit",
-            {"pattern": pattern, "limit": limit},
+            "dashboard_subject_search",
+            {"pattern": f"%{search.strip()}%", "limit": limit},
             subjects="subjects",
         )
 
     def subject(self, subject_id: int) -> dict[str, Any] | None:
-        found = self._rows(
-            "select subject_id, iauname, ra, dec, image_url, classification_count, "
-            "first_classified_at, last_classified_at from subjects where subject_id = $id",
-            {"id": subject_id},
-            subjects="subjects",
-        )
+        params = {"subject_id": subject_id}
+        found = self._rows("dashboard_subject", params, subjects="subjects")
         if not found:
             return None
-        votes = self._rows(
-            "select schema_name, question, answer, votes, total_votes, vote_fraction, "
-            "vote_fraction_lower, vote_fraction_upper from vote_counts where subject_id = $id "
-            "order by schema_name, question_order, answer_order",
-            {"id": subject_id},
-            vote_counts="vote_counts",
-        )
+        votes = self._rows("dashboard_subject_votes", params, vote_counts="vote_counts")
         return {**found[0], "votes": votes}
 
 
@@ -222,10 +178,6 @@ def serve(marts: Marts, host: str = "127.0.0.1", port: int = 8050) -> ThreadingH
 def _bounded_int(text: str | None, largest: int) -> int | None:
     """A query parameter as 0..largest, or None when absent or not a number."""
     return min(int(text), largest) if text and text.isdigit() else None
-
-
-def _literal(path: str) -> str:
-    return path.replace("'", "''")
 
 
 def _iso(timestamp: float) -> str:

@@ -2,5 +2,5 @@
 select
     count(*) as votes,
     count(*) filter (where flat.question is null) as unmapped
-from flat
+from intermediate.flat
 where flat.schema_name is not null

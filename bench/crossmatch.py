@@ -1,9 +1,9 @@
 """Sky crossmatch speed: N subjects against M external catalogue objects, through dbt.
 
-Builds a scratch warehouse holding only a `subjects` table of N random galaxies (a third of them
-given another galaxy's exact iauname in the catalogue, a third placed within 1 arcsec of a
-catalogue object under another name, a third with no counterpart) and a parquet catalogue of M
-objects, then runs `dbt run -s external_catalogue int_catalogue_crossmatch` and prints dbt's
+Lands N random galaxies as subjects (a third of them given another galaxy's exact iauname in
+the catalogue, a third placed within 1 arcsec of a catalogue object under another name, a third
+with no counterpart) and writes a parquet catalogue of M objects, then runs
+`dbt run -s stg_panoptes__subjects external_catalogue int_catalogue_crossmatch` and prints dbt's
 own timings and whether every expected counterpart was found. Prints a table.
 
     python bench/crossmatch.py [--subjects 300000] [--catalogue 1000000]
@@ -39,7 +39,7 @@ def main() -> int:
         scratch_dir = Path(scratch)
         database = scratch_dir / "warehouse.duckdb"
         catalogue = scratch_dir / "catalogue.parquet"
-        _make_inputs(database, catalogue, args.subjects, args.catalogue)
+        _make_inputs(scratch_dir, database, catalogue, args.subjects, args.catalogue)
         env = {
             **os.environ,
             "WAREHOUSE_DATA_DIR": str(scratch_dir),
@@ -53,8 +53,8 @@ def main() -> int:
         )
         started = time.perf_counter()
         done = subprocess.run(
-            [str(dbt), "run", "-s", "external_catalogue", "int_catalogue_crossmatch",
-             "--vars", variables],
+            [str(dbt), "run", "-s", "stg_panoptes__subjects", "external_catalogue",
+             "int_catalogue_crossmatch", "--vars", variables],
             cwd=ROOT, env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
         wall = time.perf_counter() - started
@@ -82,8 +82,13 @@ def main() -> int:
     return 0 if found == expected and wrong == 0 else 1
 
 
-def _make_inputs(database: Path, catalogue: Path, n_subjects: int, n_catalogue: int) -> None:
-    """Random galaxies over the sky; subject i is paired with catalogue object i."""
+def _make_inputs(
+    data_dir: Path, database: Path, catalogue: Path, n_subjects: int, n_catalogue: int
+) -> None:
+    """Random galaxies over the sky; subject i is paired with catalogue object i. The subjects
+    are landed under data_dir/raw/subjects (their position in the metadata, as Panoptes serves
+    it); what each should match is kept in the table crossmatch_truth."""
+    (data_dir / "raw").mkdir(parents=True)
     with duckdb.connect(str(database)) as con:
         con.execute("set preserve_insertion_order = false")
         con.execute(
@@ -100,7 +105,7 @@ def _make_inputs(database: Path, catalogue: Path, n_subjects: int, n_catalogue: 
         )
         con.execute(
             f"""
-            create table subjects as
+            create table crossmatch_truth as
             select
                 i + 1000000000 as subject_id,
                 case i % 3
@@ -120,6 +125,23 @@ def _make_inputs(database: Path, catalogue: Path, n_subjects: int, n_catalogue: 
             inner join '{catalogue}' as catalogue on catalogue.object_id = t.i
             """
         )
+        con.execute(
+            f"""
+            copy (
+                select
+                    subject_id,
+                    1 as project_id,
+                    json_object('!iauname', iauname, '!ra', ra, '!dec', dec)::varchar as metadata,
+                    '[]' as locations,
+                    timestamp '2020-01-01' as created_at,
+                    timestamp '2020-01-01' as updated_at,
+                    '{{}}' as raw,
+                    'api' as source,
+                    timestamp '2020-01-02' as ingested_at
+                from crossmatch_truth
+            ) to '{data_dir / "raw" / "subjects"}' (format parquet, partition_by (project_id))
+            """
+        )
 
 
 def _score(database: Path) -> tuple[int, int, int]:
@@ -134,9 +156,9 @@ def _score(database: Path) -> tuple[int, int, int]:
                     and catalogue.object_id <> subjects.expected_object
                     and subjects.kind in (0, 1)
                 )
-            from subjects
-            left join int_catalogue_crossmatch as matches using (subject_id)
-            left join external_catalogue as catalogue using (catalogue_row_id)
+            from crossmatch_truth as subjects
+            left join intermediate.int_catalogue_crossmatch as matches using (subject_id)
+            left join staging.external_catalogue as catalogue using (catalogue_row_id)
             """
         ).fetchall()[0]
 

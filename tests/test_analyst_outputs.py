@@ -46,6 +46,7 @@ pytestmark = pytest.mark.dbt
 
 SCHEMA = "gz_decals_dr5"
 MART_NAMES = sorted(path.stem for path in (PROJECT_ROOT / "models" / "marts").glob("*.sql"))
+PUBLISHED = " marts as parquet under "  # dbt's line once the marts are published
 
 
 @dataclass
@@ -107,15 +108,31 @@ def concurrent_reads(warehouse: Warehouse) -> ConcurrentReads:
         cwd=PROJECT_ROOT, env=warehouse.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
-    while build.poll() is None:
+    lines: list[str] = []
+
+    def drain() -> None:  # as it comes, so that the build never waits on a full pipe
+        assert build.stdout is not None
+        for line in build.stdout:
+            lines.append(line)
+
+    drainer = threading.Thread(target=drain)
+    drainer.start()
+    # Read until the build says it has published (its on-run-end hook), then once more.
+    while True:
+        published = build.poll() is not None or any(PUBLISHED in line for line in list(lines))
         for name in before:
             try:
                 seen[name].add(_fingerprint(warehouse.marts / f"{name}.parquet"))
             except duckdb.Error as exc:
                 errors.append(f"{name}: {exc}")
-        time.sleep(0.05)
-    output = build.stdout.read() if build.stdout else ""
+        if published:
+            break
+        time.sleep(0.05)  # only paces the readers
+    build.wait(timeout=600)
+    drainer.join()
+    output = "".join(lines)
     assert build.returncode == 0, output[-4000:]
+    assert PUBLISHED in output
     assert held.read().num_rows == before["vote_counts"][0], "the held file changed under it"
     held.close()
     return ConcurrentReads(before, seen, errors)

@@ -48,12 +48,14 @@ def test_bad_rows_never_reach_the_marts_and_unmapped_votes_are_warned_about(tmp_
     with duckdb.connect(str(database), read_only=True) as con:
         reasons = dict(
             con.execute(
-                "select unmapped_reason, count(*) from flat where classification_id in "
+                "select unmapped_reason, count(*) from intermediate.flat "
+                "where classification_id in "
                 f"({out_of_range['id']}, {unknown_version['id']}) group by 1"
             ).fetchall()
         )
         (unmapped,) = con.execute(
-            "select count(*) from flat where schema_name is not null and question is null"
+            "select count(*) from intermediate.flat "
+            "where schema_name is not null and question is null"
         ).fetchall()[0]
     assert reasons["answer index not in workflow version"] == 1
     assert reasons["unknown workflow version"] == len(unknown_version["annotations"]) + sum(

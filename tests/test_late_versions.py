@@ -21,7 +21,7 @@ def test_classifications_of_a_version_that_lands_later_are_counted_once_it_does(
         run_dbt(tmp_path / "data", database)
         with duckdb.connect(str(database), read_only=True) as con:
             waiting = con.execute(
-                "select count(distinct classification_id) from flat "
+                "select count(distinct classification_id) from intermediate.flat "
                 "where unmapped_reason = 'unknown workflow version'"
             ).fetchall()[0][0]
         data.workflow_versions = generated.workflow_versions
@@ -36,7 +36,8 @@ def test_classifications_of_a_version_that_lands_later_are_counted_once_it_does(
     assert waiting == len(made_under_latest) > 0
     with duckdb.connect(str(database), read_only=True) as con:
         still_waiting = con.execute(
-            "select count(*) from flat where unmapped_reason = 'unknown workflow version'"
+            "select count(*) from intermediate.flat "
+            "where unmapped_reason = 'unknown workflow version'"
         ).fetchall()[0][0]
     assert still_waiting == 0
     expected = recount(generated.classifications, generated.workflow_versions, "first")

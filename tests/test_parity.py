@@ -76,8 +76,8 @@ def answer_translation(database: Path, workflow_id: int) -> dict[tuple[str, str,
             """
             select m.workflow_version, m.task, t.answer_labels_raw[m.answer_index + 1],
                    m.question, m.answer
-            from int_answer_mapping as m
-            inner join int_workflow_version_tasks as t
+            from intermediate.int_answer_mapping as m
+            inner join intermediate.int_workflow_version_tasks as t
                 using (workflow_id, workflow_major, workflow_minor, task)
             where m.workflow_id = $w and m.question is not null
             """,

@@ -55,8 +55,10 @@ def test_seed_names_with_quotes_and_sql_in_them_are_quoted(tmp_path):
         csv.writer(handle, lineterminator="\n").writerow(
             ["odd schema", 5733, WORKFLOW_ID, "odd", "", ""]
         )
+    # the schema's model is a copy of the GZ DECaLS DR5 one, as a scientist would make it
+    wide_model = project / "models" / "marts" / "gz_decals_dr5_vote_fractions.sql"
     (project / "models" / "marts" / "odd_vote_fractions.sql").write_text(
-        "{{ vote_fractions_wide('odd schema') }}\n"
+        wide_model.read_text().replace("'gz_decals_dr5'", "'odd schema'")
     )
 
     data = StandInData.from_sample(sample.generate(n_classifications=600, n_subjects=40, seed=61))

@@ -68,9 +68,12 @@ def run_spark_dbt(data_dir: Path, *args: str) -> str:
     return done.stdout
 
 
-def spark_table(data_dir: Path, name: str) -> str:
-    """A Spark table's parquet files, for DuckDB to read."""
-    return str(data_dir / "spark" / "warehouse" / "warehouse.db" / name / "*.parquet")
+def spark_table(data_dir: Path, relation: str) -> str:
+    """A Spark table's parquet files, for DuckDB to read: a mart by its name, another model by
+    schema.name (on Spark each schema is a database, a directory `<schema>.db`)."""
+    schema, _, name = relation.rpartition(".")
+    database = f"{schema or 'warehouse'}.db"
+    return str(data_dir / "spark" / "warehouse" / database / name / "*.parquet")
 
 
 def differences(database: Path, data_dir: Path, relation: str) -> tuple[int, int, int]:
@@ -158,7 +161,7 @@ def test_votes_and_matches_are_there_to_compare(built):
     assert methods.get("iauname", 0) > 0 and methods.get("position", 0) > 0
 
 
-@pytest.mark.parametrize("relation", ["flat", "derived"])
+@pytest.mark.parametrize("relation", ["intermediate.flat", "intermediate.derived"])
 def test_every_vote_row_on_spark_equals_duckdbs(built, relation):
     data_dir, database, _ = built
     rows, only_duckdb, only_spark = differences(database, data_dir, relation)

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from conftest import WORKFLOW_ID, run_dbt, run_ingest, standin_server, vote_counts_in
 from recount import recount
 
 from standin import sample
 from standin.server import StandInData
+from warehouse import schema_docs
+from warehouse.dbt import PROJECT_DIR
 
 pytestmark = pytest.mark.dbt
 
@@ -107,11 +110,12 @@ def test_an_incremental_build_derives_only_the_new_classifications(warehouse):
     with duckdb.connect(str(database), read_only=True) as con:
         latest = con.execute(
             "select count(*), count(distinct classification_id), min(classification_id) "
-            "from derived where _loaded_at = (select max(_loaded_at) from derived)"
+            "from intermediate.derived "
+            "where _loaded_at = (select max(_loaded_at) from intermediate.derived)"
         ).fetchone()
         flat_latest = con.execute(
-            "select count(distinct classification_id) from flat "
-            "where _loaded_at = (select max(_loaded_at) from flat)"
+            "select count(distinct classification_id) from intermediate.flat "
+            "where _loaded_at = (select max(_loaded_at) from intermediate.flat)"
         ).fetchone()
         counts_latest = con.execute(
             "select count(distinct subject_id) from vote_counts "
@@ -135,7 +139,7 @@ def _exact_but_floats(row: tuple) -> tuple:
 
 def test_incremental_marts_equal_a_full_refresh(warehouse):
     root = warehouse.data_dir.parent
-    for mart in [*MARTS, "derived", "flat"]:
+    for mart in [*MARTS, "intermediate.derived", "intermediate.flat"]:
         query = f"select * exclude (_loaded_at) from {mart}"
         builds = {}
         for name in ("first", "refreshed"):
@@ -151,7 +155,7 @@ def test_unmapped_votes_are_kept_visible_and_warned_about(warehouse):
     with duckdb.connect(str(warehouse.data_dir.parent / "first.duckdb"), read_only=True) as con:
         reasons = dict(
             con.execute(
-                "select unmapped_reason, count(*) from flat where question is null "
+                "select unmapped_reason, count(*) from intermediate.flat where question is null "
                 "group by unmapped_reason"
             ).fetchall()
         )
@@ -181,3 +185,16 @@ def test_the_catalogue_has_one_row_per_subject_in_the_galaxy_zoo_convention(ware
     counts = warehouse.builds["first/incremental"].vote_counts
     expected = counts[("gz_decals_dr5", record["subject_id"], "smooth-or-featured", "smooth")]
     assert (record["smooth-or-featured_smooth"], total) == expected
+
+
+def test_the_wide_columns_are_the_ones_schema_docs_documents(warehouse):
+    """The wide mart's columns come from the dbt macro, their documentation from schema_docs.py:
+    both derive the names from the seed, and must agree on every one and on their order."""
+    with duckdb.connect(str(warehouse.data_dir.parent / "first.duckdb"), read_only=True) as con:
+        built = con.execute(
+            "select column_name from information_schema.columns "
+            "where table_name = 'gz_decals_dr5_vote_fractions' order by ordinal_position"
+        ).fetchall()
+    properties = yaml.safe_load(schema_docs.render_properties(PROJECT_DIR, "gz_decals_dr5"))
+    [model] = [m for m in properties["models"] if m["name"] == "gz_decals_dr5_vote_fractions"]
+    assert [name for (name,) in built] == [column["name"] for column in model["columns"]]

@@ -1,4 +1,4 @@
--- Each classified subject's counterpart in the external catalogue: by name (iauname) when one
+-- Each landed subject's counterpart in the external catalogue: by name (iauname) when one
 -- matches, else the nearest object within var('crossmatch_radius_arcsec') on the sky. Pairs are
 -- only formed within declination bands one radius high (the subject's band and the two around
 -- it), never by a cross join; separations are great-circle, so ra = 0/360 is no edge.
@@ -18,7 +18,7 @@ with subjects as (
         ra,
         dec,
         cast(floor((dec + 90) / {{ band_degrees }}) as bigint) as band
-    from {{ ref('subjects') }}
+    from {{ ref('stg_panoptes__subjects') }}
 ),
 
 catalogue as (

@@ -1,18 +1,5 @@
 {#- The decision tree of a seeded schema. -#}
 
-{#- `with`, allowing a recursive common table expression where the engine has them. -#}
-{% macro with_recursive() -%}
-    {{ return(adapter.dispatch('with_recursive')()) }}
-{%- endmacro %}
-
-{% macro default__with_recursive() -%}
-    with recursive
-{%- endmacro %}
-
-{% macro spark__with_recursive() -%}
-    with
-{%- endmacro %}
-
 {#- Common table expression(s) ending in `ancestry`: for every question below the root, each
     (question, answer) pair a volunteer must have given to reach it, with its depth (1 for the
     parent), from `questions` (schema_name, question, parent_question, parent_answer). -#}

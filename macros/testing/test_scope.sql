@@ -29,7 +29,7 @@
     {%- if '_loaded_at' in columns -%}
         {%- do return('_loaded_at >= ' ~ run_started_timestamp()) -%}
     {%- endif -%}
-    {%- set derived = adapter.get_relation(target.database, target.schema, 'derived') -%}
+    {%- set derived = built_relation('derived') -%}
     {%- if 'ingested_at' in columns and derived is not none -%}
         {%- do return(
             "ingested_at > (select coalesce(max(built.ingested_at), " ~ earliest_timestamp() ~ ") from "
@@ -37,6 +37,17 @@
         ) -%}
     {%- endif -%}
     {%- do return('true') -%}
+{%- endmacro %}
+
+{#- The relation a model of this project was built as, found through the graph (whatever schema
+    and alias it was given); none before it was first built. -#}
+{% macro built_relation(model_name) -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.package_name == project_name
+        and node.name == model_name -%}
+        {%- do return(adapter.get_relation(node.database, node.schema, node.alias)) -%}
+    {%- endfor -%}
+    {%- do return(none) -%}
 {%- endmacro %}
 
 {#- The column names of a query's result. -#}

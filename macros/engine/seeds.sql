@@ -1,3 +1,20 @@
+{#- Seeds on each engine: the order their rows were loaded in, and a Spark loader that keeps
+    every value intact. -#}
+
+{#- The order rows of a seed were loaded in (the seed file's order). -#}
+{% macro seed_row_order() -%}
+    {{ return(adapter.dispatch('seed_row_order')()) }}
+{%- endmacro %}
+
+{% macro default__seed_row_order() -%}
+    rowid
+{%- endmacro %}
+
+{#- A seed's rows are inserted in file order into one file, read back in that order. -#}
+{% macro spark__seed_row_order() -%}
+    monotonically_increasing_id()
+{%- endmacro %}
+
 {#- dbt-spark's seed loader in session mode pastes each value between quotes unescaped and
     turns an empty cell into the text 'None'; this one writes each value as a literal (null for
     an empty cell). -#}

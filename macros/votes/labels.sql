@@ -11,17 +11,3 @@
         ''
     )
 {%- endmacro %}
-
-{#- A SQL string literal: values from seeds never break out of the literal. -#}
-{% macro sql_string(value) -%}
-    {{ return(adapter.dispatch('sql_string')(value | string)) }}
-{%- endmacro %}
-
-{% macro default__sql_string(value) -%}
-    '{{ value | replace("'", "''") }}'
-{%- endmacro %}
-
-{#- Spark escapes with backslashes. -#}
-{% macro spark__sql_string(value) -%}
-    '{{ value | replace('\\', '\\\\') | replace("'", "\\'") }}'
-{%- endmacro %}

@@ -1,0 +1,47 @@
+{#- How incremental models replace their rows on each engine, and what they compare with:
+    the high-water mark of what is already loaded and the run's start time. -#}
+
+{#- A model that replaces its rows by unique key on each run where the engine's table format
+    can (DuckDB; Spark on Delta or Iceberg), and is rebuilt whole where it cannot (Spark's
+    plain parquet tables only append or overwrite). -#}
+{% macro incremental_where_supported() -%}
+    {{ return(adapter.dispatch('incremental_where_supported')()) }}
+{%- endmacro %}
+
+{% macro default__incremental_where_supported() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__incremental_where_supported() -%}
+    {%- set table_format = env_var('WAREHOUSE_SPARK_FILE_FORMAT', 'parquet') -%}
+    {{ return('incremental' if table_format in ('delta', 'iceberg', 'hudi') else 'table') }}
+{%- endmacro %}
+
+{#- An incremental model's unique key. DuckDB replaces all rows of each key the run recomputes
+    (delete+insert), so a group key will do (a subject, a classification); a merge (Spark on
+    Delta or Iceberg) matches row by row, so there it is the key of one row. -#}
+{% macro incremental_key(group_key, row_key) -%}
+    {{ return(adapter.dispatch('incremental_key')(group_key, row_key)) }}
+{%- endmacro %}
+
+{% macro default__incremental_key(group_key, row_key) -%}
+    {{ return(group_key) }}
+{%- endmacro %}
+
+{% macro spark__incremental_key(group_key, row_key) -%}
+    {{ return(row_key) }}
+{%- endmacro %}
+
+{#- The largest value of a column already in this incremental model (-infinity when empty):
+    rows of upstream models newer than it are what the next run has to process. -#}
+{% macro high_water_mark(column) -%}
+    (
+        select coalesce(max(previous_runs.{{ column }}), {{ earliest_timestamp() }})
+        from {{ this }} as previous_runs
+    )
+{%- endmacro %}
+
+{#- When a dbt run started: incremental models stamp their rows with it as _loaded_at. -#}
+{% macro run_started_timestamp() -%}
+    cast('{{ run_started_at }}' as timestamp)
+{%- endmacro %}

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-spark lint bench bench-scale clean
+.PHONY: demo test test-fast test-spark lint bench bench-scale clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,17 @@ $(BIN)/activate: pyproject.toml
 demo: $(BIN)/activate  ## stand-in -> ingest over HTTP -> dbt build -> summary, offline, in data/
 	$(BIN)/gz-warehouse demo
 
-test: $(BIN)/activate  ## the test suite (real HTTP, real parquet, real dbt, sqlfluff)
+test: $(BIN)/activate  ## both tiers: tests/unit, then real HTTP, real parquet, real dbt, sqlfluff
 	$(BIN)/python -m pytest
+
+test-fast: $(BIN)/activate  ## the fast tier while working: pure functions, parsing, SQL (no server, no dbt)
+	$(BIN)/python -m pytest -n 0 tests/unit
 
 test-spark: $(BIN)/activate  ## the models on Spark against DuckDB (installs the spark extra; Java 17)
 	$(BIN)/pip install --quiet -e ".[spark]"
-	$(BIN)/python -m pytest -m spark -n 0 tests/test_spark.py
+	$(BIN)/python -m pytest -m spark -n 0 tests/integration/test_spark.py
 
-lint: $(BIN)/activate  ## ruff (the SQL is linted by the tests: tests/test_sql_style.py)
+lint: $(BIN)/activate  ## ruff (the SQL is linted by the tests: tests/integration/test_sql_style.py)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -129,8 +129,8 @@ def run_export(data_dir: Path, *args: str) -> IngestRun:
 def run_dbt(data_dir: Path, database: Path, *args: str) -> str:
     """``dbt build`` from the project root on a landing; fails the test if dbt fails.
 
-    dbt's unit tests are left to the test that runs the whole build (tests/test_demo.py); the
-    data tests run every time."""
+    dbt's unit tests are left to the test that runs the whole build
+    (tests/integration/test_demo.py); the data tests run every time."""
     env = clean_environment(data_dir) | {"WAREHOUSE_DB": str(database)}
     done = subprocess.run(
         [dbt_executable(), "build", "--exclude", "test_type:unit", *args], cwd=PROJECT_ROOT,

@@ -1,7 +1,7 @@
 """``gz-warehouse build`` decides from a fingerprint whether a build has anything to do.
 
 These tests drive the decision with a stand-in for dbt (a script that records its arguments and
-publishes a mart file); tests/test_scheduling.py runs the real dbt build twice."""
+publishes a mart file); tests/integration/test_scheduling.py runs the real dbt build twice."""
 
 from __future__ import annotations
 

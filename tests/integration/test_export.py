@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import (
     PROJECT_ID,
+    PROJECT_ROOT,
     WORKFLOW_ID,
     landed,
     run_dbt,
@@ -22,7 +23,7 @@ from recount import recount
 from standin import lab_exports, sample
 from standin.server import StandInData
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 SLSN = {
     "classifications": FIXTURES / "slsn-classifications.csv",
     "workflows": FIXTURES / "slsn-workflows.csv",

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import WORKFLOW_ID, run_dbt, run_export
+from conftest import PROJECT_ROOT, WORKFLOW_ID, run_dbt, run_export
 
 from standin import lab_exports, sample
 
 pytestmark = pytest.mark.dbt
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 SLSN_WORKFLOW = 10
 GZ_VERSIONS = ("46.77", "57.209", "63.286", "66.425")
 
@@ -162,7 +162,7 @@ def test_galaxy_zoo_across_versions_matches_panoptes_aggregation(warehouse):
 
 
 def test_the_slsn_schema_is_seed_rows_only():
-    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    seeds = PROJECT_ROOT / "seeds"
     with (seeds / "workflow_schema.csv").open(newline="") as handle:
         assert {"superluminous_supernovae": "10"}.items() <= {
             r["schema_name"]: r["workflow_id"] for r in csv.DictReader(handle)

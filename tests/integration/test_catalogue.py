@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from conftest import (
     GZ_WAREHOUSE,
+    PROJECT_ROOT,
     WORKFLOW_ID,
     clean_environment,
     run_dbt,
@@ -28,7 +29,7 @@ from standin.server import StandInData
 
 pytestmark = pytest.mark.dbt
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = PROJECT_ROOT / "seeds"
 MIN_TOTAL = 12
 LEVEL = 0.9
 

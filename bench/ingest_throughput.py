@@ -34,9 +34,7 @@ def main() -> int:
 
     env = {**os.environ, "PANOPTES_CLIENT_ID": "bench", "PANOPTES_CLIENT_SECRET": "bench-secret"}
     command = [
-        sys.executable,
-        "-m",
-        "ingest",
+        str(Path(sys.executable).parent / "gz-warehouse"),
         "standin",
         "--port",
         "0",

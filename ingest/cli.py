@@ -1,4 +1,6 @@
-"""The ingest commands: ``python -m ingest api|export``, also ``gz-warehouse ingest ...``.
+"""The ingest commands: ``python -m ingest api|lab-exports``, also ``gz-warehouse ingest ...``.
+
+``export`` stays a name of ``lab-exports`` (cron lines and scripts use it).
 
 Parsing only: each command's work lives in its own module. :func:`run` turns the errors a
 user can act on into one line and an exit status.
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace, user_errors: tuple[type[BaseException], ...] =
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    """The ``api`` and ``export`` (also ``lab-exports``) commands."""
+    """The ``api`` and ``lab-exports`` (also ``export``, its older name) commands."""
     api = commands.add_parser(
         "api",
         help="fetch new classifications, then their subjects and workflow versions",
@@ -127,8 +129,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     api.set_defaults(run=_run_api)
 
     export = commands.add_parser(
-        "export",
-        aliases=["lab-exports"],
+        "lab-exports",
+        aliases=["export"],
         help="land the Lab's CSV data exports (classifications, workflows, subjects)",
         description="Land the Lab's data exports into the same layout as the API, with source "
         "'export'. Answer labels are mapped back to indices through the workflow version each "

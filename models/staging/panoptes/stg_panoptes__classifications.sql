@@ -53,8 +53,8 @@ final as (
         metadata,
         source,
         ingested_at,
-        try_cast(split_part(workflow_version, '.', 1) as integer) as workflow_major,
-        try_cast(split_part(workflow_version, '.', 2) as integer) as workflow_minor,
+        {{ workflow_version_part('workflow_version', 1) }} as workflow_major,
+        {{ workflow_version_part('workflow_version', 2) }} as workflow_minor,
         {{ list_element('subject_ids', 1) }} as subject_id
     from deduplicated
 )

@@ -29,6 +29,7 @@ from ingest.landing import (
     SUBJECTS,
     WORKFLOW_VERSIONS,
     Landing,
+    RejectionStatus,
 )
 from ingest.panoptes import MAX_PAGE_SIZE, PanoptesClient, PanoptesError, RawPage
 from ingest.progress import Progress
@@ -53,6 +54,7 @@ class ApiIngestSummary:
     requests: int = 0
     seconds: float = 0.0
     classification_seconds: float = 0.0
+    set_aside: RejectionStatus = field(default_factory=RejectionStatus)
 
     @property
     def classification_rate(self) -> float:
@@ -85,6 +87,7 @@ class ApiIngestSummary:
                 f"  {self.skipped_other_workflow:,} rows of other workflows were served and "
                 "left to their own stream"
             )
+        lines.append(self.set_aside.line())
         return lines
 
 
@@ -124,6 +127,8 @@ def ingest_api(
         _ingest_subjects(client, landing, project_id, progress, summary)
         known = set(summary.workflow_ids) | landing.landed_workflow_ids(project_id)
         _ingest_workflow_versions(client, landing, sorted(known), summary)
+        landing.ensure_rejected_readable()
+        summary.set_aside = landing.rejection_status()
     finally:
         progress.finish()
         summary.requests = client.requests_made

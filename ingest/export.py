@@ -26,7 +26,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest import records
-from ingest.landing import CLASSIFICATIONS, REJECTED, SUBJECTS, WORKFLOW_VERSIONS, Landing
+from ingest.landing import (
+    CLASSIFICATIONS,
+    REJECTED,
+    SUBJECTS,
+    WORKFLOW_VERSIONS,
+    Landing,
+    RejectionStatus,
+)
 from ingest.progress import Progress
 from ingest.queries import query
 
@@ -58,6 +65,7 @@ class ExportSummary:
     rows_read: int = 0
     files: int = 0
     seconds: float = 0.0
+    set_aside: RejectionStatus = field(default_factory=RejectionStatus)
 
     def lines(self) -> list[str]:
         rate = self.rows_read / self.seconds if self.seconds else 0.0
@@ -75,6 +83,7 @@ class ExportSummary:
         if self.rejected:
             lines.append("  set aside under raw/rejected/source=export/, most common reasons:")
             lines += [f"    {n:>8,}  {reason}" for reason, n in self.rejected.most_common(5)]
+        lines.append(self.set_aside.line())
         return lines
 
 
@@ -109,6 +118,8 @@ def load_exports(
             if _subjects_missing(landing):
                 _land_subjects_from_subject_data(con, landing, Path(classifications), summary)
     progress.finish()
+    landing.ensure_rejected_readable()
+    summary.set_aside = landing.rejection_status()
     summary.seconds = time.monotonic() - started
     return summary
 

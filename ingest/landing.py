@@ -239,6 +239,35 @@ class Landing:
             ids = pa.table({column: pa.array([], dataset.schema.field(column).type)})
         con.register(name, ids)
 
+    def rejection_status(self) -> RejectionStatus:
+        """How many set-aside items are still outstanding, and how many landed since.
+
+        The rule of the dbt model ``outstanding_rejections``: items are the latest rejection
+        per (entity, entity_id), or per (entity, reason, raw) when the id could not be read; an
+        item is resolved when its id is in the landing of its entity, from any source.
+        """
+        files = self.files(REJECTED)
+        if not files:
+            return RejectionStatus()
+        with duckdb.connect() as con:
+            self.register_landed_ids(con, "landed_classification_ids", CLASSIFICATIONS,
+                                     "classification_id")  # fmt: skip
+            self.register_landed_ids(con, "landed_subject_ids", SUBJECTS, "subject_id")
+            self.register_landed_ids(con, "landed_workflow_version_ids", WORKFLOW_VERSIONS,
+                                     "workflow_version_id")  # fmt: skip
+            outstanding, resolved = con.execute(
+                query("ingest", "outstanding_rejections"), {"files": [str(p) for p in files]}
+            ).fetchone()
+        return RejectionStatus(outstanding, resolved)
+
+    def ensure_rejected_readable(self) -> None:
+        """Give ``raw/rejected/`` an empty file when it has none, so that readers of the whole
+        dataset (the warehouse's staging view) find its columns before anything is set aside."""
+        if self.files(REJECTED):
+            return
+        directory = self.partition_dir(REJECTED, {"source": "api"})
+        _PartitionFile(directory, REJECTED.schema).finish(keep_empty=True)
+
     def landed_workflow_version_ids(self, workflow_id: int) -> set[int]:
         """Versions of a workflow already landed (or set aside)."""
         files = self.files(WORKFLOW_VERSIONS, workflow_id=workflow_id)
@@ -262,6 +291,20 @@ class Landing:
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed
+
+
+@dataclass(frozen=True)
+class RejectionStatus:
+    """Items set aside in ``raw/rejected/``: still outstanding, and resolved (landed since)."""
+
+    outstanding: int = 0
+    resolved: int = 0
+
+    def line(self) -> str:
+        return (
+            f"  rows set aside and still outstanding: {self.outstanding:,} "
+            f"({self.resolved:,} resolved since: landed by a later run)"
+        )
 
 
 class DatasetWriter:
@@ -355,19 +398,23 @@ class _PartitionFile:
     def _write_group(self) -> None:
         if not self._pending_rows:
             return
-        if self._writer is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self.temp, self.schema, compression="zstd")
-        self._writer.write_table(pa.concat_tables(self._pending))
+        self._open_writer().write_table(pa.concat_tables(self._pending))
         self._pending = []
         self._pending_rows = 0
 
-    def finish(self) -> Path | None:
-        """Flush, fsync and rename into place; ``None`` when no row was written."""
-        self._write_group()
+    def _open_writer(self) -> pq.ParquetWriter:
         if self._writer is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self.temp, self.schema, compression="zstd")
+        return self._writer
+
+    def finish(self, keep_empty: bool = False) -> Path | None:
+        """Flush, fsync and rename into place; ``None`` when no row was written, unless
+        ``keep_empty`` (then the file holds the schema and no rows)."""
+        self._write_group()
+        if self._writer is None and not keep_empty:
             return None
-        self._writer.close()
+        self._open_writer().close()
         _fsync(self.temp)
         final = self.directory / self.name
         os.replace(self.temp, final)

@@ -1,8 +1,9 @@
 """The dbt-duckdb plugin named in ``profiles.yml``: what a dbt run needs from the data directory.
 
-It holds the writer lock shared with ``ingest`` runs for the whole life of the process, and
-makes sure ``marts/`` exists for the hook that publishes the marts as parquet (SQL cannot
-create a directory).
+It holds the writer lock shared with ``ingest`` runs for the whole life of the process, makes
+sure ``marts/`` exists for the hook that publishes the marts as parquet (SQL cannot create a
+directory), and that ``raw/rejected/`` has a file for its staging view to read on a landing
+where nothing was ever set aside.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from ingest.landing import Landing
 from ingest.lock import acquire
 from ingest.settings import Settings
 
@@ -27,3 +29,4 @@ class Plugin(BasePlugin):
         wait = plugin_config.get("wait_seconds")
         _held.append(acquire(settings.data_dir, None if wait in (None, "") else float(wait)))
         settings.marts_dir.mkdir(parents=True, exist_ok=True)
+        Landing(settings.data_dir).ensure_rejected_readable()

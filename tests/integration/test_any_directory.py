@@ -39,6 +39,7 @@ MARTS = {
     "classification_activity",
     "gz_decals_dr5_vote_fractions",
     "gz_decals_dr5_catalogue",
+    "outstanding_rejections",
 }
 SEEDS = {"question_answer_schema", "workflow_schema", "label_aliases", "excluded_volunteers"}
 
@@ -126,6 +127,7 @@ def test_each_layer_has_its_schema_and_the_marts_stay_in_main(built):
         "stg_panoptes__classifications",
         "stg_panoptes__subjects",
         "stg_panoptes__workflow_versions",
+        "stg_panoptes__rejected",
         "external_catalogue",
     }
     assert {"derived", "flat", "int_answer_votes", "int_catalogue_crossmatch"} <= schemas[

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.landing import CLASSIFICATIONS, REJECTED, SUBJECTS, Landing
+from ingest.landing import CLASSIFICATIONS, REJECTED, SUBJECTS, Landing, RejectionStatus
 
 NOW = datetime(2026, 11, 1)
 
@@ -86,6 +86,38 @@ def test_rejected_classifications_count_towards_the_watermark(tmp_path):
 
     assert landing.classification_watermark(5733, 6122) == 45
     assert landing.classification_watermark(5733, 10581) == 0
+
+
+def test_a_rejection_is_outstanding_until_its_id_lands_and_rows_without_an_id_stay(tmp_path):
+    landing = Landing(tmp_path)
+    assert landing.rejection_status() == RejectionStatus(0, 0)
+    rejected = {
+        "entity": "classification", "entity_id": 45, "project_id": 5733, "workflow_id": 6122,
+        "reason": "classification has no subject", "raw": "{}", "source": "export",
+        "ingested_at": NOW,
+    }  # fmt: skip
+    unreadable = {**rejected, "entity": "csv_line", "entity_id": None, "reason": "line 9: ..."}
+    with landing.writer(REJECTED) as writer:
+        writer.extend([rejected, {**rejected, "entity_id": 46}, unreadable])
+    with landing.writer(REJECTED) as writer:  # the same export loaded again
+        writer.extend([rejected, unreadable])
+    assert landing.rejection_status() == RejectionStatus(outstanding=3, resolved=0)
+
+    with landing.writer(CLASSIFICATIONS) as writer:
+        writer.write(classification_rows([45]))
+
+    assert landing.rejection_status() == RejectionStatus(outstanding=2, resolved=1)
+
+
+def test_rejected_gets_one_empty_file_only_while_it_has_none(tmp_path):
+    landing = Landing(tmp_path)
+    landing.ensure_rejected_readable()
+    landing.ensure_rejected_readable()
+
+    [empty] = landing.files(REJECTED)
+    assert pq.read_table(empty).schema == REJECTED.schema
+    assert pq.read_metadata(empty).num_rows == 0
+    assert landing.rejection_status() == RejectionStatus(0, 0)
 
 
 def test_files_roll_at_the_size_limit_and_each_is_whole(tmp_path):

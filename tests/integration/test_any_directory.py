@@ -108,19 +108,24 @@ def test_every_relation_reads_from_another_directory(built, tmp_path):
     assert read["votes"] > 0
 
 
+def relations_by_schema(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The names of the tables and views of each schema of a warehouse."""
+    schemas: dict[str, set[str]] = {}
+    for schema, name in con.execute(
+        "select schema_name, table_name from duckdb_tables() where not internal "
+        "union all "
+        "select schema_name, view_name from duckdb_views() where not internal"
+    ).fetchall():
+        schemas.setdefault(schema, set()).add(name)
+    return schemas
+
+
 def test_each_layer_has_its_schema_and_the_marts_stay_in_main(built):
     with duckdb.connect(str(built), read_only=True) as con:
-        relations = con.execute(
-            "select schema_name, table_name from duckdb_tables() where not internal "
-            "union all "
-            "select schema_name, view_name from duckdb_views() where not internal"
-        ).fetchall()
+        schemas = relations_by_schema(con)
         catalogued = con.execute(
             "select count(*) from gz_decals_dr5_catalogue where match_method is not null"
         ).fetchall()[0][0]
-    schemas: dict[str, set[str]] = {}
-    for schema, name in relations:
-        schemas.setdefault(schema, set()).add(name)
     assert schemas["main"] == MARTS
     assert schemas["seeds"] == SEEDS
     assert schemas["staging"] == {
@@ -161,11 +166,7 @@ def test_what_an_older_build_left_in_main_is_dropped_once(built, tmp_path):
         )  # fmt: skip
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     with duckdb.connect(str(database), read_only=True) as con:
-        main = con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'main' "
-            "union all "
-            "select view_name from duckdb_views() where schema_name = 'main' and not internal"
-        ).fetchall()
+        main = relations_by_schema(con)["main"]
         flat = con.execute("select count(*) from intermediate.flat").fetchall()[0][0]
-    assert {name for (name,) in main} == MARTS
+    assert main == MARTS
     assert flat > 0

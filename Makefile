@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast test-spark lint bench bench-scale clean
+.PHONY: demo test test-fast test-slow test-spark lint bench bench-scale clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ test: $(BIN)/activate  ## both tiers: tests/unit, then real HTTP, real parquet, 
 
 test-fast: $(BIN)/activate  ## the fast tier while working: pure functions, parsing, SQL (no server, no dbt)
 	$(BIN)/python -m pytest -n 0 tests/unit
+
+test-slow: $(BIN)/activate  ## the long series of builds: every kind of seed or var change against --full-refresh
+	$(BIN)/python -m pytest -m slow
 
 test-spark: $(BIN)/activate  ## the models on Spark against DuckDB (installs the spark extra; Java 17)
 	$(BIN)/pip install --quiet -e ".[spark]"

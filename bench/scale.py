@@ -11,6 +11,11 @@ panoptes_aggregation, on the same generated data, in one process tree. Prints a 
            classification on a different subject (the most subjects 1% can touch)
 (C) +1%:   the same on the newest 2% of the subjects, as on a live project (volunteers are shown
            subjects not yet retired)
+(s) seed:  one answer label of gz_decals_dr5 edited in a copy of the project, then a plain
+           `dbt build` there: what the change affects (that schema's votes) is recomputed
+(S) seed:  the same configuration built with `dbt build --full-refresh`, for comparison
+(t) seed:  an answer label of another schema (superluminous_supernovae, whose workflow has no
+           classifications here) edited, then a plain `dbt build`: gz_decals_dr5 is left as is
 (d) API:   `ingest api` of --api-classifications from the stand-in into an empty landing
 (e) panoptes_aggregation extract + reduce of a subsample of the export (one workflow version)
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import csv
 import multiprocessing
 import os
 import platform
@@ -45,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
 
 ROOT = Path(__file__).resolve().parent.parent
+OTHER_SCHEMA = "superluminous_supernovae"
 CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
 
 FLOOR_SQL = """
@@ -377,6 +384,18 @@ def main() -> int:
     )
     what = f"+1% ({new:,}) on the {active:,} newest subjects: ingest api + ingest build"
     api_run(step("C", what, new), on_active, env)
+    if "s" not in args.skip:
+        project = copy_project(work / "project")
+        relabel_one_answer(project / "seeds" / "question_answer_schema.csv")
+        dbt = [str(Path(sys.executable).parent / "dbt"), "build", "--exclude-resource-type",
+               "unit_test"]  # fmt: skip
+        run(step("s", "one seeded answer label changed: plain dbt build", 0), dbt, env,
+            cwd=project)  # fmt: skip
+        run(step("S", "the same configuration: dbt build --full-refresh", 0),
+            [*dbt, "--full-refresh"], env, cwd=project)  # fmt: skip
+        relabel_one_answer(project / "seeds" / "question_answer_schema.csv", OTHER_SCHEMA)
+        run(step("t", "another schema's answer label changed: plain dbt build", 0), dbt, env,
+            cwd=project)  # fmt: skip
     if "d" not in args.skip:
         api_sample = sample.generate(
             n_classifications=args.api_classifications,
@@ -398,6 +417,29 @@ def main() -> int:
         )  # fmt: skip
     print_table(n, size, steps)
     return 0
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project whose seeds the benchmark may edit."""
+    if destination.exists():
+        shutil.rmtree(destination)
+    for part in ("models", "macros", "seeds", "tests/dbt"):
+        shutil.copytree(ROOT / part, destination / part)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy2(ROOT / name, destination / name)
+    return destination
+
+
+def relabel_one_answer(seed: Path, schema: str = "gz_decals_dr5") -> None:
+    """A typo in the schema's first answer label: the votes of its question stop mapping."""
+    with seed.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    first = next(row for row in rows if row["schema_name"] == schema)
+    first["answer_text"] += "x"
+    with seed.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def made_empty(made: sample.Sample) -> sample.Sample:

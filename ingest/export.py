@@ -44,6 +44,7 @@ BATCH_ROWS = 20_000  # converted rows handed from DuckDB to the writers at a tim
 CLASSIFICATION_COLUMNS = ("classification_id", "workflow_id", "workflow_version", "created_at",
                           "annotations", "subject_ids")  # fmt: skip
 SUBJECT_COLUMNS = ("subject_id", "metadata")
+WORKFLOW_COLUMNS = ("workflow_id", "version", "minor_version", "tasks")
 
 _TASK_MAP = pa.map_(
     pa.string(),
@@ -127,13 +128,22 @@ def load_exports(
 # -- workflows export ------------------------------------------------------------------------
 
 
+def read_workflows_export(
+    path: Path, ingested_at: datetime | None = None
+) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
+    """The workflows export's rows as ``raw/workflow_versions`` rows, and the rows that cannot
+    be read, each with its reason. Either header (with or without ``aggregation``) reads."""
+    if not Path(path).is_file():
+        raise ExportError(f"no such export file: {path}")
+    rows = _read_small_csv(Path(path), required=WORKFLOW_COLUMNS)
+    ingested_at = ingested_at or _now()
+    return records.convert_all(rows, lambda row: records.workflow_export_row(row, ingested_at))
+
+
 def _land_workflow_versions(landing: Landing, path: Path, summary: ExportSummary) -> None:
-    rows = _read_small_csv(path, required=("workflow_id", "version", "minor_version", "tasks"))
     known = landing.landed_version_numbers()
     ingested_at = _now()
-    converted, rejects = records.convert_all(
-        rows, lambda row: records.workflow_export_row(row, ingested_at)
-    )
+    converted, rejects = read_workflows_export(path, ingested_at)
     with landing.writer(WORKFLOW_VERSIONS) as landed, landing.writer(REJECTED) as rejected:
         for row in converted:
             number = (row["workflow_id"], row["major_number"], row["minor_number"])

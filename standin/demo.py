@@ -96,18 +96,29 @@ def _print_summary(settings: Settings) -> None:
         f"workflow versions {versions:,}"
     )
     with duckdb.connect(str(settings.warehouse_db), read_only=True) as con:
-        votes, unmapped = con.execute(query("standin", "demo_votes")).fetchall()[0]
+        outcomes = con.execute(query("standin", "demo_votes")).fetchall()
         catalogue = con.sql(query("standin", "demo_catalogue"))
         columns, rows = catalogue.columns, catalogue.fetchall()
-    print(
-        f"votes {votes:,}, of which {unmapped:,} from older workflow versions whose questions "
-        "differ (kept in flat, not counted)\n"
-    )
+    print(_accounting(outcomes))
+    print()
     print("gz_decals_dr5_vote_fractions (smooth-or-featured and bar, a few galaxies):")
     widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(columns)]
     for line in [columns, *rows]:
         print("  " + "  ".join(str(v).rjust(w) for v, w in zip(line, widths, strict=True)))
     print(_next_steps(settings))
+
+
+def _accounting(outcomes: list[tuple[str, str | None, int]], shown: int = 6) -> str:
+    """What became of every landed annotation (vote_accounting), adding up to the total."""
+    total = sum(n for _, _, n in outcomes)
+    lines = [f"annotations landed {total:,} (one classification x one task), each accounted once:"]
+    for outcome, detail, n in outcomes[:shown]:
+        lines.append(f"  {n:>9,}  {outcome}" + (f": {detail}" if detail else ""))
+    rest = outcomes[shown:]
+    if rest:
+        lines.append(f"  {sum(n for _, _, n in rest):>9,}  {len(rest)} other outcomes and reasons")
+    lines.append("  (select * from vote_accounting: per subject, workflow version and question)")
+    return "\n".join(lines)
 
 
 def _next_steps(settings: Settings) -> str:

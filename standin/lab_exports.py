@@ -3,7 +3,8 @@
 Classification rows carry answer *labels* of the classification's own workflow version, as
 Panoptes' export formatter writes them (``lib/formatter/csv/annotation_for_csv.rb``): the
 label text of a single answer, a list of label texts for a multiple-choice one, ``null`` for
-no answer. Anonymous volunteers appear as ``not-logged-in-<token>`` with an empty user id.
+no answer; a dropdown's selections as ``{select_label, option, value, label}``. Anonymous
+volunteers appear as ``not-logged-in-<token>`` with an empty user id.
 """
 
 from __future__ import annotations
@@ -132,6 +133,15 @@ def subject_rows(sample: Sample) -> Iterable[list[Any]]:
 def _labelled(annotation: dict[str, Any], version: dict[str, Any]) -> dict[str, Any]:
     strings = version.get("strings") or {}
     task = version["tasks"][annotation["task"]]
+    if task.get("type") == "dropdown":
+        selections = annotation["value"] if isinstance(annotation["value"], list) else []
+        return {
+            "task": annotation["task"],
+            "value": [
+                _dropdown_selection(select, selections[i] if i < len(selections) else None, strings)
+                for i, select in enumerate(task.get("selects") or [])
+            ],
+        }
     labels = [strings.get(a["label"], a["label"]) for a in task.get("answers", [])]
     value = annotation["value"]
     if isinstance(value, list):
@@ -142,6 +152,24 @@ def _labelled(annotation: dict[str, Any], version: dict[str, Any]) -> dict[str, 
         shown = labels[value] if 0 <= value < len(labels) else "unknown answer label"
     question = strings.get(task.get("question"), task.get("question"))
     return {"task": annotation["task"], "task_label": question, "value": shown}
+
+
+def _dropdown_selection(
+    select: dict[str, Any], selection: Any, strings: dict[str, Any]
+) -> dict[str, Any]:
+    """A select's answer as the export writes it (``dropdown_process_selects``): its title, then
+    the volunteer's own text (``"option": false``) where the select allows it, or the chosen
+    option's value and label."""
+    chosen = selection.get("value") if isinstance(selection, dict) else None
+    shown: dict[str, Any] = {"select_label": select.get("title")}
+    if select.get("allowCreate"):
+        shown.update(option=False, value=chosen)
+    for options in (select.get("options") or {}).values():
+        for option in options:
+            if option.get("value") == chosen:
+                shown.update(option=True, value=option["value"], label=strings.get(option["label"]))
+                return shown
+    return shown
 
 
 def _export_time(iso: str) -> str:

@@ -2,7 +2,8 @@
 
 Classifications walk the real decision tree of Galaxy Zoo DECaLS workflow 6122 at the workflow
 version they were made under (24 real versions, bundled in ``sample_data/``), so answer indices
-and the multiple-choice task T10 look like production data. Each subject has its own leaning
+and the multiple-choice task T10 look like production data. Other workflows' versions may hold
+dropdown tasks, answered one selection per select. Each subject has its own leaning
 per question, so vote fractions differ between galaxies. About a fifth of classifications are
 anonymous and a few percent repeat a (user, subject) pair.
 
@@ -15,6 +16,7 @@ import gzip
 import hashlib
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -155,6 +157,13 @@ def _walk(
     while task_key and task_key in tasks and task_key not in seen:
         seen.add(task_key)
         task = tasks[task_key]
+        if task.get("type") == "dropdown":
+            value = _dropdown(
+                rng, task, lambda n, key=task_key: _leaning(leanings, subject_id, key, n)
+            )
+            annotations.append({"task": task_key, "value": value})
+            task_key = task.get("next")
+            continue
         answers = task.get("answers") or []
         if not answers:
             break
@@ -183,6 +192,34 @@ def _leaning(
         weights = [local.random() ** 3 + 0.02 for _ in range(n_answers)]
         leanings[key] = weights
     return weights
+
+
+def _dropdown(
+    rng: random.Random, task: dict[str, Any], weights: Callable[[int], list[float]]
+) -> list[dict[str, Any] | None]:
+    """One selection per select, as the classifier records them: ``{"value", "option": true}``
+    for an option of the list its condition picks ("*" without one), ``"option": false`` for
+    text of the volunteer's own where the select allows it, null where there is nothing to
+    choose."""
+    chosen: dict[Any, Any] = {}
+    value: list[dict[str, Any] | None] = []
+    for select in task.get("selects") or []:
+        condition = select.get("condition")
+        key = "*" if not condition else str(chosen.get(condition))
+        options = (select.get("options") or {}).get(key) or []
+        if select.get("allowCreate") and (not options or rng.random() < 0.2):
+            selection: dict[str, Any] | None = {
+                "value": f"typed {rng.randrange(100)}",
+                "option": False,
+            }
+        elif options:
+            index = rng.choices(range(len(options)), weights=weights(len(options)))[0]
+            selection = {"value": options[index]["value"], "option": True}
+        else:
+            selection = None
+        chosen[select.get("id")] = None if selection is None else selection["value"]
+        value.append(selection)
+    return value
 
 
 def _multiple_choice(rng: random.Random, weights: list[float]) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -126,18 +127,36 @@ def run_export(data_dir: Path, *args: str) -> IngestRun:
     return IngestRun(done.returncode, done.stdout, done.stderr)
 
 
-def run_dbt(data_dir: Path, database: Path, *args: str) -> str:
-    """``dbt build`` from the project root on a landing; fails the test if dbt fails.
+def run_dbt(data_dir: Path, database: Path, *args: str, project_dir: Path = PROJECT_ROOT) -> str:
+    """``dbt build`` from the project root (or a copy of the project) on a landing; fails the
+    test if dbt fails.
 
     dbt's unit tests are left to the test that runs the whole build
     (tests/integration/test_demo.py); the data tests run every time."""
     env = clean_environment(data_dir) | {"WAREHOUSE_DB": str(database)}
     done = subprocess.run(
-        [dbt_executable(), "build", "--exclude", "test_type:unit", *args], cwd=PROJECT_ROOT,
+        [dbt_executable(), "build", "--exclude", "test_type:unit", *args], cwd=project_dir,
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     return done.stdout
+
+
+# What a copy of the dbt project needs (the rest of the repository is not dbt's).
+PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project whose seeds and models a test may edit."""
+    for part in PROJECT_PARTS:
+        source = PROJECT_ROOT / part
+        if source.is_dir():
+            ignored = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source, destination / part, ignore=ignored)
+        else:
+            (destination / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / part)
+    return destination
 
 
 def landed(data_dir: Path, dataset: str = "classifications") -> list[dict[str, Any]]:

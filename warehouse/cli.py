@@ -15,12 +15,13 @@ from ingest.settings import Credentials, Settings
 from warehouse import __version__
 from warehouse.dbt import PROJECT_DIR
 from warehouse.schema_docs import SchemaDocsError
+from warehouse.schema_init import SchemaInitError
 
 DEFAULT_PORTS = {"dashboard": 8050, "standin": 8765}
 
 
 def main(argv: list[str] | None = None) -> int:
-    return ingest_cli.run(parser().parse_args(argv), user_errors=(SchemaDocsError,))
+    return ingest_cli.run(parser().parse_args(argv), user_errors=(SchemaDocsError, SchemaInitError))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     _add_dashboard(commands)
     _add_catalogue(commands)
     _add_document_schema(commands)
+    _add_schema(commands)
     _add_demo(commands)
     _add_standin(commands)
     return root
@@ -153,6 +155,57 @@ def _add_document_schema(commands: argparse._SubParsersAction) -> None:
         help="the dbt project (default: the one this package is installed from)",
     )
     document.set_defaults(run=_run_document_schema)
+
+
+def _add_schema(commands: argparse._SubParsersAction) -> None:
+    schema = commands.add_parser(
+        "schema",
+        help="onboard a Panoptes decision tree as a question/answer schema",
+        description="`schema init` writes a schema's seed rows, wide mart and docs from the "
+        "newest version of a workflow.",
+    )
+    actions = schema.add_subparsers(title="actions", required=True, metavar="ACTION")
+    init = actions.add_parser(
+        "init",
+        help="write a schema's seed rows, wide mart and docs from a workflow's newest version",
+        description="Read every version of the workflow (from a Lab workflows export, else "
+        "from the landing), print per version and task what the models would count and what "
+        "not and why, then write from the newest version the schema's rows of "
+        "seeds/question_answer_schema.csv, seeds/label_aliases.csv and "
+        "seeds/workflow_schema.csv, models/marts/<schema>_vote_fractions.sql and its docs. "
+        "Running it again replaces the schema's rows; other schemas' rows stay as they are.",
+    )
+    init.add_argument(
+        "--schema", required=True, help="schema name: lower-case letters, digits, _ (required)"
+    )
+    init.add_argument(
+        "--workflow-id", type=positive_int, required=True, help="Panoptes workflow (required)"
+    )
+    init.add_argument(
+        "--workflows",
+        type=Path,
+        metavar="CSV",
+        help="the Lab's workflows export (default: the versions landed under "
+        "$WAREHOUSE_DATA_DIR/raw/workflow_versions)",
+    )
+    init.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only print what would map, write nothing (default: off)",
+    )
+    init.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a schema that exists but was not written by schema init (default: off)",
+    )
+    add_data_dir(init)
+    init.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_DIR,
+        help="the dbt project (default: the one this package is installed from)",
+    )
+    init.set_defaults(run=_run_schema_init)
 
 
 def _add_demo(commands: argparse._SubParsersAction) -> None:
@@ -279,6 +332,17 @@ def _run_document_schema(args: argparse.Namespace) -> int:
 
     for schema in args.schemas or documented_schemas(args.project_dir):
         print(f"wrote {write_properties(args.project_dir, schema)}")
+    return 0
+
+
+def _run_schema_init(args: argparse.Namespace) -> int:
+    from warehouse.schema_init import init_schema
+
+    settings = Settings.from_env(data_dir=args.data_dir)
+    init_schema(
+        args.project_dir, settings.data_dir, args.schema, args.workflow_id,
+        workflows=args.workflows, dry_run=args.dry_run, replace=args.replace,
+    )  # fmt: skip
     return 0
 
 

@@ -124,6 +124,10 @@ def _vote_fractions_model(schema: str, questions: list[Question]) -> dict:
         "columns": [
             *_subject_columns(),
             *_question_columns(questions),
+            _column(
+                "_configuration",
+                "Digest of the schema's configuration the row was computed with.",
+            ),
             _column("_loaded_at", "Start of the dbt run that computed the row."),
         ],
     }
@@ -184,8 +188,10 @@ def _question_columns(questions: list[Question]) -> list[dict]:
     columns = []
     for question in questions:
         asked = f'"{question.text}"' if question.text else question.name
-        if question.parent:
+        if question.parent and question.parent[1]:
             asked += f" (asked after {question.parent[0]} = {question.parent[1]})"
+        elif question.parent:  # a blank parent_answer: after any answer of the parent
+            asked += f" (asked after any answer to {question.parent[0]})"
         columns += [
             _column(f"{question.name}_total-votes", f"Classifications that answered {asked}."),
             _column(

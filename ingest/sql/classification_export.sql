@@ -1,7 +1,8 @@
 -- A Lab classifications export (view export_csv) to landing rows, each with its disposition:
 -- land, landed (its id is in landed_classification_ids) or reject (with its reason). Answer
 -- labels become indices through the task maps of the row's workflow version (table
--- versions); the project comes from workflow_projects, else $default_project.
+-- versions), and a dropdown's selections ({select_label, option, value, label}) the API's
+-- {value, option}; the project comes from workflow_projects, else $default_project.
 --
 -- The linter takes the fields of a lambda's parameter (a.task) for columns of a table `a`,
 -- so RF01 and RF02 are off around lambdas.
@@ -59,7 +60,8 @@ with_versions as (
                 end,
                 definition := versions.task_maps[a.task],
                 question := versions.task_maps[a.task].task_type
-                in ('single', 'multiple', 'shortcut')
+                in ('single', 'multiple', 'shortcut'),
+                dropdown := versions.task_maps[a.task].task_type = 'dropdown'
             )
         ) end as annotation_list
         -- noqa: enable=RF01,RF02
@@ -82,6 +84,16 @@ checked as (
                 then
                     'task ' || coalesce(a.task, '(none)') || ' is not in workflow '
                     || workflow_id || ' version ' || workflow_version
+            when
+                a.dropdown
+                and coalesce(a.kind, 'NULL') <> 'NULL'
+                and not (
+                    a.kind = 'ARRAY'
+                    and list_has_all(['OBJECT', 'NULL'], json_type(a.value, '$[*]'))
+                )
+                then
+                    a.task || ' dropdown answer is not a list of selections: '
+                    || left(a.value::varchar, 60)
             when not a.question then null
             when a.kind = 'VARCHAR' and a.definition.label_index[a.label] is null
                 then
@@ -154,11 +166,28 @@ select
     coalesce(checked.row_problem, checked.annotation_problems[1]) as reason,
     coalesce(workflow_projects.project_id, $default_project) as project_id,
     parsed_id(checked.user_id) as user_id,
-    -- answer labels as indices; other tasks' values unchanged
+    -- answer labels as indices; a dropdown's selections as the API holds them ({value,
+    -- option}, a select left unanswered null); other tasks' values unchanged
     -- noqa: disable=RF01,RF02
     to_json(list_transform(checked.annotation_list, lambda a: struct_pack(
         task := a.task,
         value := case
+            when a.dropdown and a.kind = 'ARRAY'
+                then to_json(list_transform(
+                    from_json(a.value, '["JSON"]'),
+                    lambda selection: case
+                        when
+                            json_type(selection) = 'OBJECT'
+                            and (
+                                json_exists(selection, '$.value')
+                                or json_exists(selection, '$.option')
+                            )
+                            then json_object(
+                                'value', selection -> '$.value',
+                                'option', selection -> '$.option'
+                            )
+                    end
+                ))
             when not coalesce(a.question, false) then a.value
             when a.value is null or a.kind = 'NULL' then 'null'::json
             when a.kind = 'VARCHAR' then to_json(a.definition.label_index[a.label])

@@ -29,14 +29,14 @@ final as (
 select * from final
 {% endmacro %}
 
-{#- The join's columns: the catalogue's (without _loaded_at), how it matched, and every column
-    of the external catalogue prefixed "catalogue_". -#}
+{#- The join's columns: the catalogue's (without _loaded_at and _configuration), how it
+    matched, and every column of the external catalogue prefixed "catalogue_". -#}
 {% macro catalogue_join_columns(vote_fractions, external_catalogue) -%}
     {{ return(adapter.dispatch('catalogue_join_columns')(vote_fractions, external_catalogue)) }}
 {%- endmacro %}
 
 {% macro default__catalogue_join_columns(vote_fractions, external_catalogue) -%}
-    vote_fractions.* exclude (_loaded_at),
+    vote_fractions.* exclude (_loaded_at, _configuration),
     matches.match_method,
     matches.separation_arcsec as match_separation_arcsec,
     columns(external_catalogue.*) as "catalogue_\0"
@@ -46,7 +46,7 @@ select * from final
 {% macro spark__catalogue_join_columns(vote_fractions, external_catalogue) -%}
     {%- set catalogue_columns = adapter.get_columns_in_relation(vote_fractions) if execute else [] -%}
     {%- set external_columns = adapter.get_columns_in_relation(external_catalogue) if execute else [] -%}
-    {%- for column in catalogue_columns if column.name != '_loaded_at' %}
+    {%- for column in catalogue_columns if column.name not in ('_loaded_at', '_configuration') %}
     vote_fractions.{{ quoted_identifier(column.name) }},
     {%- endfor %}
     matches.match_method,

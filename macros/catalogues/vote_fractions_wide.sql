@@ -9,10 +9,17 @@
     (models/marts/<schema>_vote_fractions.sql) is its config and one call:
     {{ vote_fractions_wide('gz_decals_dr5') }}
     Incremental when the model is (unique key subject_id): a run recomputes the subjects with
-    new votes or a new subject record. After changing a schema's seed rows, rebuild it with
-    --full-refresh. -#}
+    new votes or a new subject record, and every subject when the schema's configuration
+    changed (macros/votes/configuration.sql); a changed set of columns follows the seed, in
+    seed order. -#}
 {% macro vote_fractions_wide(schema_name) %}
 -- depends_on: {{ ref('question_answer_schema') }}
+{{ config(
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ forget_changed_configuration(ref('question_predictions'), "
+        ~ (schema_name | tojson) ~ ") }}",
+    post_hook="{{ keep_column_order(" ~ (schema_name | tojson) ~ ") }}",
+) }}
 {%- set questions = schema_questions(schema_name) %}
 {%- set per_answer = [
     ('votes', ''), ('vote_fraction', '_fraction'), ('vote_fraction_lower', '_fraction_min'),
@@ -53,7 +60,10 @@ changed_subjects as (
     select distinct vote_counts.subject_id
     from vote_counts
     {% if is_incremental() %}
-        where vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
+        where
+            vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
+            -- emptied by forget_changed_configuration: the configuration changed
+            or not exists (select 1 from {{ this }} as previous_runs)
         union
         select subjects.subject_id
         from subjects
@@ -101,8 +111,9 @@ questions_pivoted as (
         ) as {{ quoted_identifier(question ~ '_prediction') }},
         max(predictions.prediction_conf) filter (
             where predictions.question = {{ sql_string(question) }}
-        ) as {{ quoted_identifier(question ~ '_prediction-conf') }}{{ ',' if not loop.last }}
+        ) as {{ quoted_identifier(question ~ '_prediction-conf') }},
         {%- endfor %}
+        max(predictions._configuration) as _configuration
     from predictions
     {{ semi_join() }} catalogued_subjects using (subject_id)
     group by predictions.subject_id
@@ -127,6 +138,7 @@ final as (
                 {%- endfor %}
             {%- endfor %}
         {%- endfor %}
+        questions_pivoted._configuration,
         {{ run_started_timestamp() }} as _loaded_at
     from questions_pivoted
     inner join answers_pivoted using (subject_id)
@@ -173,3 +185,36 @@ select * from final
     {%- endfor -%}
     {{ return(result) }}
 {% endmacro %}
+
+{#- The columns of a schema's catalogue, in order. -#}
+{% macro vote_fractions_wide_columns(schema_name) %}
+    {%- set columns = ['iauname', 'ra', 'dec', 'subject_id', 'image_url'] -%}
+    {%- for question, answers in schema_questions(schema_name) -%}
+        {%- do columns.extend([
+            question ~ '_total-votes', question ~ '_prediction', question ~ '_prediction-conf',
+        ]) -%}
+        {%- for answer in answers -%}
+            {%- for suffix in ['', '_fraction', '_fraction_min', '_fraction_max', '_cumulative'] -%}
+                {%- do columns.append(question ~ '_' ~ answer ~ suffix) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- do columns.extend(['_configuration', '_loaded_at']) -%}
+    {{ return(columns) }}
+{% endmacro %}
+
+{#- Post-hook of a schema's catalogue: after a seed change added or dropped columns (appended at
+    the end by on_schema_change), put them back in seed order, as a full rebuild would. -#}
+{% macro keep_column_order(schema_name) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set expected = vote_fractions_wide_columns(schema_name) -%}
+        {%- set actual = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+        {%- if actual != expected -%}
+            {%- set columns = [] -%}
+            {%- for column in expected -%}
+                {%- do columns.append(quoted_identifier(column)) -%}
+            {%- endfor -%}
+            create or replace table {{ this }} as select {{ columns | join(', ') }} from {{ this }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -22,7 +22,7 @@
 {%- endmacro %}
 
 {% macro new_rows_filter(relation) -%}
-    {%- if var('test_all_rows', false) or not execute -%}
+    {%- if var('test_all_rows', false) or not execute or load_relation(relation) is none -%}
         {%- do return('true') -%}
     {%- endif -%}
     {%- set columns = query_columns('select * from ' ~ relation) -%}

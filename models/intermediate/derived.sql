@@ -68,13 +68,19 @@ annotation_rows as (
         user_id,
         created_at,
         ingested_at,
+        task_keys,
         {{ unnest_with_index('annotation_list', 'annotation_index', 'annotation') }}
     from (
         select
             *,
-            {{ annotation_list('annotations') }} as annotation_list
-        from to_derive
-    ) as with_annotation_list
+            {{ list_map('annotation_list', 'listed', 'listed.task') }} as task_keys
+        from (
+            select
+                *,
+                {{ annotation_list('annotations') }} as annotation_list
+            from to_derive
+        ) as with_annotation_list
+    ) as with_task_keys
 ),
 
 annotations as (
@@ -90,7 +96,12 @@ annotations as (
         ingested_at,
         annotation_index,
         annotation.task,
-        annotation.value
+        annotation.value,
+        -- a task answered again in one classification: only its first annotation counts
+        -- (a list lookup, not a window over every annotation)
+        coalesce(
+            {{ list_index_of('task_keys', 'annotation.task') }} - 1 < annotation_index, false
+        ) as is_task_answered_again
     from annotation_rows
 ),
 
@@ -118,9 +129,11 @@ labelled as (
         version_tasks.task_type,
         coalesce(version_tasks.is_multiple_choice, false) as is_multiple_choice,
         version_tasks.question_text,
-        {{ annotation_answer_indices('annotations.value') }} as answer_indices,
+        {{ annotation_answer_indices('annotations.value', 'version_tasks.option_values') }}
+            as answer_indices,
         version_tasks.answer_labels as version_answer_labels,
         known_versions.workflow_id is not null as is_version_known,
+        annotations.is_task_answered_again,
         annotations.ingested_at
     from annotations
     left join known_versions
@@ -154,6 +167,7 @@ final as (
         question_text,
         answer_indices,
         is_version_known,
+        is_task_answered_again,
         ingested_at,
         case
             when version_answer_labels is not null

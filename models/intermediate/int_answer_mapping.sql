@@ -4,6 +4,12 @@
 -- cleaned label (or an answer alias). Otherwise all its answers stay unmapped, with the reason:
 -- a vote is never counted under an answer it did not mean, and a question whose answers
 -- changed meaning between versions is never half counted.
+--
+-- Panoptes bumps the major version when tasks change; a minor version only edits text. So
+-- within one major version, a task maps the way the newest minor version of that major whose
+-- own labels map it fully maps it (by task key and answer index), provided the task has the
+-- same type and number of answers there: a typo fixed in 16.56 does not leave 16.55's votes
+-- unmapped, nor the reverse. Across major versions mapping stays by label.
 with version_tasks as (
     select * from {{ ref('int_workflow_version_tasks') }}
 ),
@@ -38,7 +44,9 @@ schema_tasks as (
         workflow_schema.schema_name
     from version_tasks
     inner join workflow_schema using (workflow_id)
-    where version_tasks.task_type in ('single', 'multiple', 'shortcut')
+    where
+        version_tasks.task_type in ('single', 'multiple', 'shortcut')
+        or version_tasks.is_fixed_option_dropdown
 ),
 
 questions_by_text as (
@@ -168,23 +176,118 @@ judged as (
             and matched.task = task_matches.task
 ),
 
-final as (
+-- each version task's own result: its type, number of answers, whether its own labels map it
+-- fully, and its own texts (to tell a text edit from a new meaning)
+own_results as (
     select
         schema_name,
         workflow_id,
         workflow_major,
         workflow_minor,
-        workflow_version,
         task,
         task_type,
-        is_multiple_choice,
-        answer_index,
-        question_text,
-        answer_label,
-        unmapped_reason,
-        case when unmapped_reason is null then question end as question,
-        case when unmapped_reason is null then matched_answer end as answer
+        count(*) as n_answers,
+        count_if(unmapped_reason is not null) = 0 as is_fully_mapped,
+        min(question_text) as question_text,
+        min(question) as question,
+        {{ ordered_list_agg("coalesce(answer_label, '')", 'answer_index') }} as answer_labels
     from judged
+    group by schema_name, workflow_id, workflow_major, workflow_minor, task, task_type
+),
+
+newest_fully_mapped as (
+    select
+        schema_name,
+        workflow_id,
+        workflow_major,
+        task,
+        max(workflow_minor) as workflow_minor
+    from own_results
+    where is_fully_mapped
+    group by schema_name, workflow_id, workflow_major, task
+),
+
+-- the minor version of the same major whose labels each version task maps by: the newest that
+-- maps it fully, when the task has the same type and number of answers there, and the edit
+-- between the two is of the question's text or of its answers' labels, not of both (in
+-- workflow 6122, 66.405 asked T11 with other answers under another question than 66.425:
+-- a new meaning, left to its own labels)
+mapping_sources as (
+    select
+        own_results.schema_name,
+        own_results.workflow_id,
+        own_results.workflow_major,
+        own_results.workflow_minor,
+        own_results.task,
+        newest.workflow_minor as mapping_minor
+    from own_results
+    inner join newest_fully_mapped
+        on
+            own_results.schema_name = newest_fully_mapped.schema_name
+            and own_results.workflow_id = newest_fully_mapped.workflow_id
+            and own_results.workflow_major = newest_fully_mapped.workflow_major
+            and own_results.task = newest_fully_mapped.task
+    inner join own_results as newest
+        on
+            newest_fully_mapped.schema_name = newest.schema_name
+            and newest_fully_mapped.workflow_id = newest.workflow_id
+            and newest_fully_mapped.workflow_major = newest.workflow_major
+            and newest_fully_mapped.workflow_minor = newest.workflow_minor
+            and newest_fully_mapped.task = newest.task
+    where
+        own_results.task_type = newest.task_type
+        and own_results.n_answers = newest.n_answers
+        and (
+            own_results.question_text = newest.question_text
+            or own_results.question = newest.question
+            or own_results.answer_labels = newest.answer_labels
+        )
+),
+
+final as (
+    select
+        judged.schema_name,
+        judged.workflow_id,
+        judged.workflow_major,
+        judged.workflow_minor,
+        judged.workflow_version,
+        judged.task,
+        judged.task_type,
+        judged.is_multiple_choice,
+        judged.answer_index,
+        judged.question_text,
+        judged.answer_label,
+        case
+            when labels_source.schema_name is null then judged.unmapped_reason
+        end as unmapped_reason,
+        case
+            when labels_source.schema_name is not null then labels_source.question
+            when judged.unmapped_reason is null then judged.question
+        end as question,
+        case
+            when labels_source.schema_name is not null then labels_source.matched_answer
+            when judged.unmapped_reason is null then judged.matched_answer
+        end as answer,
+        case
+            when labels_source.schema_name is not null then labels_source.workflow_minor
+            when judged.unmapped_reason is null then judged.workflow_minor
+        end as mapping_minor
+    from judged
+    left join mapping_sources
+        on
+            judged.schema_name = mapping_sources.schema_name
+            and judged.workflow_id = mapping_sources.workflow_id
+            and judged.workflow_major = mapping_sources.workflow_major
+            and judged.workflow_minor = mapping_sources.workflow_minor
+            and judged.task = mapping_sources.task
+    left join judged as labels_source
+        on
+            mapping_sources.schema_name = labels_source.schema_name
+            and mapping_sources.workflow_id = labels_source.workflow_id
+            and mapping_sources.workflow_major = labels_source.workflow_major
+            and mapping_sources.mapping_minor = labels_source.workflow_minor
+            and mapping_sources.task = labels_source.task
+            and judged.answer_index = labels_source.answer_index
 )
 
 select * from final

@@ -5,13 +5,14 @@
 -- cumulative fractions: counting is a model of its own so that its memory is freed before the
 -- tree is walked (in one query, GZ2 scale, 60M votes, ran out of a 4 GB memory limit).
 -- Incremental: a run recomputes only the subjects that received new votes, from all of their
--- votes.
+-- votes, and every subject of a schema whose configuration (seeds, vars) changed.
 {{
     config(
         materialized=incremental_where_supported(),
         unique_key=incremental_key(
             ['schema_name', 'subject_id'], ['schema_name', 'subject_id', 'question', 'answer']
         ),
+        pre_hook="{{ forget_changed_configuration() }}",
     )
 }}
 
@@ -24,27 +25,28 @@ schema_answers as (
     select * from {{ ref('int_schema_answers') }}
 ),
 
-workflow_schema as (
-    select * from {{ ref('workflow_schema') }}
+configurations as (
+    {{ schema_configurations() }}
 ),
 
-excluded_volunteers as (
-    select * from {{ ref('excluded_volunteers') }}
-),
-
-new_votes as (
-    select * from flat
-    {% if is_incremental() %}
-        where flat._loaded_at > {{ high_water_mark('_loaded_at') }}
-    {% endif %}
-),
+{% if is_incremental() %}
+    reconfigured_schemas as (
+        {{ reconfigured_schemas('flat') }}
+    ),
+{% endif %}
 
 changed_subjects as (
     select distinct
-        schema_name,
-        subject_id
-    from new_votes
-    where schema_name is not null
+        flat.schema_name,
+        flat.subject_id
+    from flat
+    where flat.schema_name is not null
+    {% if is_incremental() %}
+        and (
+            flat._loaded_at > {{ high_water_mark('_loaded_at') }}
+            or flat.schema_name in (select schema_name from reconfigured_schemas)
+        )
+    {% endif %}
 ),
 
 -- only the columns counting needs: every intermediate below is as wide as this, and at GZ2
@@ -60,7 +62,8 @@ subject_votes as (
         flat.workflow_major,
         flat.workflow_minor,
         flat.question,
-        flat.answer
+        flat.answer,
+        flat.is_answered_again
     from flat
     {% if is_incremental() %}
         {{ semi_join() }} changed_subjects using (schema_name, subject_id)
@@ -68,14 +71,7 @@ subject_votes as (
 ),
 
 eligible_votes as (
-    select subject_votes.*
-    from subject_votes
-    inner join workflow_schema using (schema_name, workflow_id)
-    {{ anti_join() }} excluded_volunteers using (user_id)
-    where
-        {{ version_at_least('workflow_schema.min_workflow_version') }}
-        and {{ version_at_most('workflow_schema.max_workflow_version') }}
-        and {{ classified_in_window('subject_votes.created_at') }}
+    {{ eligible_votes('subject_votes') }}
 ),
 
 counted_classifications as (
@@ -86,7 +82,7 @@ counted_votes as (
     select eligible_votes.*
     from eligible_votes
     {{ semi_join() }} counted_classifications using (schema_name, classification_id)
-    where eligible_votes.question is not null
+    where eligible_votes.question is not null and not eligible_votes.is_answered_again
 ),
 
 answer_votes as (
@@ -122,9 +118,11 @@ final as (
         coalesce(question_totals.total_votes, 0) as total_votes,
         coalesce(answer_votes.votes, 0)
         / nullif(question_totals.total_votes, 0) as vote_fraction,
+        configurations.digest as _configuration,
         {{ run_started_timestamp() }} as _loaded_at
     from changed_subjects
     inner join schema_answers using (schema_name)
+    inner join configurations using (schema_name)
     left join answer_votes
         on
             changed_subjects.schema_name = answer_votes.schema_name

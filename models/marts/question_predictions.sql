@@ -1,21 +1,33 @@
 -- Per subject and question of a schema: the majority answer and its confidence (its vote
 -- fraction); ties go to the answer listed first in the seed. Null when nobody answered.
--- Incremental: recomputes the subjects vote_counts recomputed.
+-- Incremental: recomputes the subjects vote_counts recomputed (every subject of a schema whose
+-- configuration changed).
 {{
     config(
         materialized=incremental_where_supported(),
         unique_key=incremental_key(
             ['schema_name', 'subject_id'], ['schema_name', 'subject_id', 'question']
         ),
+        pre_hook="{{ forget_changed_configuration(ref('vote_counts')) }}",
     )
 }}
 
-with vote_counts as (
-    select * from {{ ref('vote_counts') }}
-    {% if is_incremental() %}
-        where vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
-    {% endif %}
-),
+{% if is_incremental() %}
+    with reconfigured_schemas as (
+        {{ reconfigured_schemas(ref('vote_counts')) }}
+    ),
+
+    vote_counts as (
+        select * from {{ ref('vote_counts') }}
+        where
+            vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
+            or vote_counts.schema_name in (select schema_name from reconfigured_schemas)
+    ),
+{% else %}
+    with vote_counts as (
+        select * from {{ ref('vote_counts') }}
+    ),
+{% endif %}
 
 ranked as (
     select
@@ -36,6 +48,7 @@ final as (
         case when total_votes > 0 then answer end as prediction,
         case when total_votes > 0 then vote_fraction end as prediction_conf,
         total_votes,
+        _configuration,
         {{ run_started_timestamp() }} as _loaded_at
     from ranked
     where answer_rank = 1

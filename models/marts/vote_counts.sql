@@ -1,22 +1,34 @@
 -- Votes, total votes, vote fraction, its Wilson interval and the path-aware (cumulative)
 -- fraction for every answer of a schema, for every subject with at least one vote in that
 -- schema (zero-filled): int_answer_votes (the counting, filters and repeat policy) with the
--- intervals and the walk down the tree. Incremental: the subjects int_answer_votes recomputed.
+-- intervals and the walk down the tree. Incremental: the subjects int_answer_votes recomputed,
+-- and every subject of a schema whose configuration changed (macros/votes/configuration.sql).
 {{
     config(
         materialized=incremental_where_supported(),
         unique_key=incremental_key(
             ['schema_name', 'subject_id'], ['schema_name', 'subject_id', 'question', 'answer']
         ),
+        pre_hook="{{ forget_changed_configuration(ref('int_answer_votes')) }}",
     )
 }}
 
-with fractions as (
-    select * from {{ ref('int_answer_votes') }}
-    {% if is_incremental() %}
-        where int_answer_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
-    {% endif %}
-),
+{% if is_incremental() %}
+    with reconfigured_schemas as (
+        {{ reconfigured_schemas(ref('int_answer_votes')) }}
+    ),
+
+    fractions as (
+        select * from {{ ref('int_answer_votes') }}
+        where
+            int_answer_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
+            or int_answer_votes.schema_name in (select schema_name from reconfigured_schemas)
+    ),
+{% else %}
+    with fractions as (
+        select * from {{ ref('int_answer_votes') }}
+    ),
+{% endif %}
 
 schema_answers as (
     select * from {{ ref('int_schema_answers') }}
@@ -84,6 +96,7 @@ final as (
             when reach.reach_fraction = 0 then 0.0
             else reach.reach_fraction * fractions.vote_fraction
         end as cumulative_fraction,
+        fractions._configuration,
         {{ run_started_timestamp() }} as _loaded_at
     from fractions
     cross join interval_critical_value

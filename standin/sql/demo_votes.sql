@@ -1,6 +1,9 @@
--- Votes of workflows that feed a schema, and those whose question the schema does not have.
+-- The annotations the demo landed, by what became of them (vote_accounting), most first; an
+-- unmapped outcome carries its reason.
 select
-    count(*) as votes,
-    count(*) filter (where flat.question is null) as unmapped
-from intermediate.flat
-where flat.schema_name is not null
+    outcome,
+    outcome_detail,
+    sum(annotations) as annotations
+from main.vote_accounting
+group by outcome, outcome_detail
+order by annotations desc, outcome asc, outcome_detail asc

@@ -155,10 +155,18 @@ def _row_counts(directory: Path) -> dict[str, int]:
 
 
 def _fingerprint(path: Path) -> tuple[int, int]:
-    """Rows and a hash of the whole content: equal fingerprints, equal files (for this test)."""
-    with duckdb.connect() as con:
-        query = "select count(*), coalesce(sum(hash(t)), 0) from read_parquet($path) as t"
-        return con.execute(query, {"path": str(path)}).fetchone()
+    """Rows and a hash of the whole content: equal fingerprints, equal files (for this test).
+
+    The file is opened once and read through that handle, as pandas or pyarrow read it: what
+    it names is then one file, the old or the new (a reader that opens the path again halfway,
+    as a multi-threaded scan may, can meet the next build's file in between)."""
+    with path.open("rb") as handle, duckdb.connect() as con:
+        contents = pq.read_table(handle)  # noqa: F841 (read by DuckDB by name)
+        query = "select count(*), coalesce(sum(hash(t)), 0) from contents as t"
+        return con.execute(query).fetchone()
+
+
+EMPTY_HERE = ("outstanding_rejections", "superluminous_supernovae_vote_fractions")
 
 
 def _fingerprints(directory: Path) -> dict[str, tuple[int, int]]:
@@ -169,7 +177,8 @@ def test_every_mart_is_published_as_parquet_with_the_rows_of_the_warehouse(wareh
     counts = _row_counts(warehouse.marts)
     assert sorted(counts) == MART_NAMES
     for name, count in counts.items():
-        assert count > 0 or name == "outstanding_rejections", name  # nothing set aside here
+        # nothing is set aside here, and the Superluminous Supernovae workflow has no votes
+        assert count > 0 or name in EMPTY_HERE, name
         assert count == warehouse.query(f"select count(*) from {name}")[0][0], name
     assert [p.name for p in warehouse.marts.iterdir() if not p.name.endswith(".parquet")] == []
 
@@ -335,9 +344,10 @@ def test_write_catalogue_writes_the_wide_mart_as_csv_and_fits(rebuilt, tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{SCHEMA}.csv" in done.stdout and f"{SCHEMA}.fits" in done.stdout
     with duckdb.connect(str(rebuilt.database), read_only=True) as con:
-        # bookkeeping columns (_loaded_at) are the warehouse's, not the catalogue's
+        # bookkeeping columns (_loaded_at, _configuration) are the warehouse's, not the catalogue's
         mart = con.sql(
-            f"select * exclude (_loaded_at) from {SCHEMA}_vote_fractions order by subject_id"
+            f"select * exclude (_loaded_at, _configuration) from {SCHEMA}_vote_fractions "
+            "order by subject_id"
         ).to_arrow_table()
         from_csv = con.sql(
             "select * from read_csv($path) order by subject_id",

@@ -39,7 +39,9 @@ MARTS = {
     "classification_activity",
     "gz_decals_dr5_vote_fractions",
     "gz_decals_dr5_catalogue",
+    "superluminous_supernovae_vote_fractions",  # written by gz-warehouse schema init
     "outstanding_rejections",
+    "vote_accounting",
 }
 SEEDS = {"question_answer_schema", "workflow_schema", "label_aliases", "excluded_volunteers"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import duckdb
@@ -36,7 +37,16 @@ def test_demo_runs_the_pipeline_end_to_end_and_dbt_build_passes(tmp_path):
     assert "gz_decals_dr5_vote_fractions" in out and "iauname" in out
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         catalogue_rows = con.execute("select count(*) from gz_decals_dr5_vote_fractions").fetchall()
+        annotations = con.execute("select count(*) from intermediate.derived").fetchall()[0][0]
+        counted = con.execute("select sum(total_votes) from question_predictions").fetchall()
     assert catalogue_rows == [(150,)]
+    # the summary adds up: every landed annotation, each in one line, counted ones as counted
+    total = re.search(r"annotations landed ([\d,]+)", out)
+    assert total and int(total.group(1).replace(",", "")) == annotations
+    block = out.split("annotations landed", 1)[1].split("\n\n", 1)[0]
+    lines = re.findall(r"^ +([\d,]+)  (.+)$", block, flags=re.MULTILINE)
+    assert sum(int(n.replace(",", "")) for n, _ in lines) == annotations
+    assert (str(f"{counted[0][0]:,}"), "counted") in lines
 
 
 def test_demo_refuses_to_delete_a_directory_it_did_not_make(tmp_path):

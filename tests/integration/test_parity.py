@@ -7,7 +7,7 @@ version's labels are translated to schema answers through the warehouse's own an
 and votes are compared per subject and answer.
 
 - The real Superluminous Supernovae export (workflow 10, a project that is not Galaxy Zoo),
-  onboarded with seed rows only.
+  onboarded with seed rows only, written by `gz-warehouse schema init`.
 - A generated Galaxy Zoo export across four real workflow versions, run through
   panoptes_aggregation one version at a time (its keys are labels, which differ by version).
 """
@@ -54,8 +54,8 @@ def warehouse(tmp_path_factory) -> dict:
         run = run_export(root / "data", *args)
         assert run.returncode == 0, run.output
     database = root / "warehouse.duckdb"
-    run_dbt(root / "data", database, "--vars", "{repeat_classifications: all}")
-    return {"root": root, "database": database, "gz": gz}
+    output = run_dbt(root / "data", database, "--vars", "{repeat_classifications: all}")
+    return {"root": root, "database": database, "gz": gz, "output": output}
 
 
 def warehouse_votes(database: Path, schema: str) -> Counts:
@@ -161,6 +161,14 @@ def test_galaxy_zoo_across_versions_matches_panoptes_aggregation(warehouse):
     assert {v for v, _, _ in translation} == set(GZ_VERSIONS)
 
 
+def test_the_slsn_and_galaxy_zoo_seeds_agree_with_their_landed_trees(warehouse):
+    """The seed warnings (answer indices, parents) run and stay silent on both projects."""
+    for test in ("seed_answer_index_matches_tree", "seed_parent_leads_to_question"):
+        lines = [line for line in warehouse["output"].splitlines() if f" {test} " in line]
+        assert any(" PASS " in line for line in lines), test
+        assert not any(" WARN " in line for line in lines), test
+
+
 def test_the_slsn_schema_is_seed_rows_only():
     seeds = PROJECT_ROOT / "seeds"
     with (seeds / "workflow_schema.csv").open(newline="") as handle:
@@ -170,4 +178,6 @@ def test_the_slsn_schema_is_seed_rows_only():
     with (seeds / "question_answer_schema.csv").open(newline="") as handle:
         questions = {r["question"] for r in csv.DictReader(handle)
                      if r["schema_name"] == "superluminous_supernovae"}  # fmt: skip
-    assert questions == {"rising-over-20-days", "near-faint-galaxy"}
+    # written by `gz-warehouse schema init --schema superluminous_supernovae --workflow-id 10
+    # --workflows tests/fixtures/slsn-workflows.csv` (tests/integration/test_schema_init.py)
+    assert questions == {"has-the-lightcurve-been-rising", "is-the-cross-hair-in-the-image"}

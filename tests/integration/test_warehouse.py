@@ -163,6 +163,19 @@ def test_unmapped_votes_are_kept_visible_and_warned_about(warehouse):
     assert any("tidal debris" in reason for reason in reasons)
 
 
+SEED_WARNINGS = ("seed_answer_index_matches_tree", "seed_parent_leads_to_question")
+
+
+def test_the_seeds_agree_with_every_landed_tree(warehouse):
+    """GZ DECaLS DR5's answer indices and parents hold in the 24 landed versions of 6122: the
+    seed warnings run on every build and none warns."""
+    for name, build in warehouse.builds.items():
+        for test in SEED_WARNINGS:
+            lines = [line for line in build.output.splitlines() if f" {test} " in line]
+            assert any(" PASS " in line for line in lines), (name, test)
+            assert not any(" WARN " in line for line in lines), (name, test)
+
+
 def test_the_catalogue_has_one_row_per_subject_in_the_galaxy_zoo_convention(warehouse):
     with duckdb.connect(str(warehouse.data_dir.parent / "first.duckdb"), read_only=True) as con:
         relation = con.sql("select * from gz_decals_dr5_vote_fractions")

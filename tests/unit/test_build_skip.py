@@ -21,6 +21,8 @@ def project(tmp_path: Path) -> Path:
     (project_dir / "models").mkdir(parents=True)
     (project_dir / "dbt_project.yml").write_text("name: p\n")
     (project_dir / "models" / "votes.sql").write_text("select 1 as votes\n")
+    (project_dir / "seeds").mkdir()
+    (project_dir / "seeds" / "label_aliases.csv").write_text("label,answer\nstar,artifact\n")
     return project_dir
 
 
@@ -70,8 +72,8 @@ def test_a_second_build_with_nothing_new_is_skipped(data_dir, project, fake_dbt)
 
 @pytest.mark.parametrize(
     "change",
-    ["new landed file", "model edited", "new model", "other arguments", "mart deleted",
-     "warehouse deleted", "forced"],
+    ["new landed file", "model edited", "new model", "seed edited", "project var changed",
+     "other arguments", "other vars", "mart deleted", "warehouse deleted", "forced"],
 )  # fmt: skip
 def test_anything_a_build_depends_on_makes_it_build(data_dir, project, fake_dbt, change):
     args = ["--select", "vote_counts"]
@@ -84,8 +86,14 @@ def test_anything_a_build_depends_on_makes_it_build(data_dir, project, fake_dbt,
         (project / "models" / "votes.sql").write_text("select 2 as votes\n")
     elif change == "new model":
         (project / "models" / "more.sql").write_text("select 1 as more\n")
+    elif change == "seed edited":
+        (project / "seeds" / "label_aliases.csv").write_text("label,answer\nstar,artefact\n")
+    elif change == "project var changed":
+        (project / "dbt_project.yml").write_text("name: p\nvars:\n  repeat_classifications: all\n")
     elif change == "other arguments":
         args = ["--full-refresh"]
+    elif change == "other vars":
+        args = [*args, "--vars", "{repeat_classifications: last}"]
     elif change == "mart deleted":
         (data_dir / "marts" / "vote_counts.parquet").unlink()
     elif change == "warehouse deleted":

@@ -21,6 +21,7 @@ COMMANDS = [
     ["catalogue", "import"],
     ["catalogue", "publish"],
     ["document-schema"],
+    ["schema", "init"],
     ["demo"],
     ["standin"],
 ]

@@ -1,0 +1,21 @@
+{#- The votes of `votes` (a relation named subject_votes, with flat's columns) that pass the
+    quality filters, applied before counting and before the repeat policy: the workflow's
+    version range in workflow_schema, the seed excluded_volunteers and the date window of vars
+    classified_after / classified_before. -#}
+{% macro eligible_votes(votes='subject_votes') -%}
+    select {{ votes }}.*
+    from {{ votes }}
+    inner join {{ ref('workflow_schema') }} as workflow_schema
+        on
+            {{ votes }}.schema_name = workflow_schema.schema_name
+            and {{ votes }}.workflow_id = workflow_schema.workflow_id
+    where
+        {{ version_at_least('workflow_schema.min_workflow_version',
+            votes ~ '.workflow_major', votes ~ '.workflow_minor') }}
+        and {{ version_at_most('workflow_schema.max_workflow_version',
+            votes ~ '.workflow_major', votes ~ '.workflow_minor') }}
+        and {{ classified_in_window(votes ~ '.created_at') }}
+        and ({{ votes }}.user_id is null or {{ votes }}.user_id not in (
+            select excluded.user_id from {{ ref('excluded_volunteers') }} as excluded
+        ))
+{%- endmacro %}

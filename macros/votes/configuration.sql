@@ -108,8 +108,19 @@
     group by mapping_rows.workflow_id, mapping_rows.workflow_major
 {%- endmacro %}
 
-{#- A vote's mapping configuration, from `configurations` (mapping_configurations()) joined
-    twice: as `by_major` on workflow and major, as `by_workflow` on workflow and a null major. -#}
+{#- The two joins mapping_configuration() reads: mapping_configurations() (the relation
+    `configurations`) as `by_major` on the workflow and major of `relation`, and as
+    `by_workflow` on its workflow and a null major. -#}
+{% macro join_mapping_configurations(relation, configurations) -%}
+    left join {{ configurations }} as by_major
+        on
+            {{ relation }}.workflow_id = by_major.workflow_id
+            and {{ relation }}.workflow_major = by_major.workflow_major
+    left join {{ configurations }} as by_workflow
+        on {{ relation }}.workflow_id = by_workflow.workflow_id and by_workflow.workflow_major is null
+{%- endmacro %}
+
+{#- A vote's mapping configuration, once join_mapping_configurations() has joined them. -#}
 {% macro mapping_configuration() -%}
     coalesce(
         by_major.digest, by_workflow.digest, {{ no_schema_configuration() }}

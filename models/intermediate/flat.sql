@@ -46,12 +46,7 @@ configurations as (
                 previous_runs._configuration
             from {{ this }} as previous_runs
         ) as built
-        left join configurations as by_major
-            on
-                built.workflow_id = by_major.workflow_id
-                and built.workflow_major = by_major.workflow_major
-        left join configurations as by_workflow
-            on built.workflow_id = by_workflow.workflow_id and by_workflow.workflow_major is null
+        {{ join_mapping_configurations('built', 'configurations') }}
         where built._configuration != {{ mapping_configuration() }}
     ),
 
@@ -160,12 +155,7 @@ final as (
         {{ mapping_configuration() }} as _configuration,
         {{ run_started_timestamp() }} as _loaded_at
     from mapped
-    left join configurations as by_major
-        on
-            mapped.workflow_id = by_major.workflow_id
-            and mapped.workflow_major = by_major.workflow_major
-    left join configurations as by_workflow
-        on mapped.workflow_id = by_workflow.workflow_id and by_workflow.workflow_major is null
+    {{ join_mapping_configurations('mapped', 'configurations') }}
 )
 
 select * from final

@@ -77,12 +77,7 @@ version_configurations as (
             from {{ this }} as previous_runs
         {% endif %}
     ) as versions
-    left join mapping_configurations as by_major
-        on
-            versions.workflow_id = by_major.workflow_id
-            and versions.workflow_major = by_major.workflow_major
-    left join mapping_configurations as by_workflow
-        on versions.workflow_id = by_workflow.workflow_id and by_workflow.workflow_major is null
+    {{ join_mapping_configurations('versions', 'mapping_configurations') }}
     left join workflow_configurations
         on versions.workflow_id = workflow_configurations.workflow_id
 ),

@@ -7,7 +7,8 @@ volunteers, and the vars. After each change, a plain incremental build of the wa
 equal a --full-refresh build of the same configuration, row for row in every incremental model
 and mart, and a change to one schema must leave the other schema's rows as they were.
 
-The first change runs with the default tests; the others, marked slow, with `make test-slow`.
+A dozen builds in a row: marked slow, run by `make test-slow` (and by .ci/run after the default
+tests).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from conftest import PROJECT_ROOT, WORKFLOW_ID, copy_project, run_dbt, run_expor
 
 from standin import lab_exports, sample
 
-pytestmark = pytest.mark.dbt
+# a dozen builds in a row: `make test-slow` (run by .ci/run after the default tests)
+pytestmark = [pytest.mark.dbt, pytest.mark.slow]
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 GZ_VERSIONS = ("46.77", "57.209", "63.286", "66.425")
@@ -152,7 +154,6 @@ def test_a_seeded_answer_label_change_recomputes_its_schema_only(project):
     assert "bar_weak-bar_fraction" in columns and "bar_weak_fraction" not in columns
 
 
-@pytest.mark.slow
 def test_a_label_alias_maps_the_votes_again(project):
     aliases = project.seed_rows("label_aliases")
     aliases.append({
@@ -172,7 +173,6 @@ def test_a_label_alias_maps_the_votes_again(project):
     assert unmapped == 0
 
 
-@pytest.mark.slow
 def test_a_version_range_and_a_workflow_leaving_its_schema(project):
     rows = [r for r in project.seed_rows("workflow_schema") if r["workflow_id"] != "10"]
     for row in rows:
@@ -193,7 +193,6 @@ def test_a_version_range_and_a_workflow_leaving_its_schema(project):
     assert outcomes["outside version range"] > 0 and outcomes["feeds no schema"] > 0
 
 
-@pytest.mark.slow
 def test_an_excluded_volunteer(project):
     with duckdb.connect(str(project.incremental), read_only=True) as con:
         volunteer = con.sql(
@@ -208,7 +207,6 @@ def test_an_excluded_volunteer(project):
     assert counted_votes(project.incremental, "gz_decals_dr5") > 0
 
 
-@pytest.mark.slow
 def test_the_vars_counting_reads(project):
     project.vars = {
         "repeat_classifications": "last",

@@ -1,30 +1,28 @@
 """End to end: ingest from the stand-in, `dbt build`, then an incremental ingest + build.
 
 vote_counts is checked against an independent recount in Python (tests/recount.py) for the
-`first` and `all` repeat policies, after the first build and after the incremental one; the
+default repeat policy (`first`), after the first build and after the incremental one; the
 incremental marts are checked against a --full-refresh build of the same landing.
+tests/integration/test_repeat_policies.py does the same for `all` (a module of its own, so
+that the two series of builds run side by side).
 """
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
-from conftest import WORKFLOW_ID, run_dbt, run_ingest, standin_server, vote_counts_in
-from recount import recount
+from built_warehouse import FIRST_BATCH, Warehouse, assert_recounted, build, generated_sample
+from conftest import WORKFLOW_ID, run_ingest, standin_server
 
-from standin import sample
 from standin.server import StandInData
 from warehouse import schema_docs
 from warehouse.dbt import PROJECT_DIR
 
 pytestmark = pytest.mark.dbt
 
-FIRST_BATCH = 2_000
 MARTS = [
     "vote_counts",
     "question_predictions",
@@ -34,31 +32,12 @@ MARTS = [
 ]
 
 
-@dataclass
-class Build:
-    output: str
-    vote_counts: dict[tuple, tuple[int, int]]
-
-
-@dataclass
-class Warehouse:
-    data_dir: Path
-    sample: sample.Sample
-    builds: dict[str, Build] = field(default_factory=dict)
-
-
-def build(warehouse: Warehouse, name: str, database: Path, *args: str) -> None:
-    output = run_dbt(warehouse.data_dir, database, *args)
-    warehouse.builds[name] = Build(output, vote_counts_in(database))
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Warehouse:
     root = tmp_path_factory.mktemp("warehouse")
-    generated = sample.generate(n_classifications=3_000, n_subjects=150, seed=5)
+    generated = generated_sample()
     warehouse = Warehouse(root / "data", generated)
-    first_db, all_db = root / "first.duckdb", root / "all.duckdb"
-    all_policy = ("--vars", "{repeat_classifications: all}")
+    first_db = root / "first.duckdb"
     data = StandInData.from_sample(generated)
     with standin_server(data) as api:
         data.publish(FIRST_BATCH)
@@ -66,42 +45,22 @@ def warehouse(tmp_path_factory) -> Warehouse:
             run_ingest(api, warehouse.data_dir, "--workflow-id", str(WORKFLOW_ID)).returncode == 0
         )
         build(warehouse, "first/initial", first_db)
-        build(warehouse, "all/initial", all_db, *all_policy)
         data.publish_all()
         assert (
             run_ingest(api, warehouse.data_dir, "--workflow-id", str(WORKFLOW_ID)).returncode == 0
         )
     build(warehouse, "first/incremental", first_db)
-    build(warehouse, "all/incremental", all_db, *all_policy)
     shutil.copy(first_db, root / "refreshed.duckdb")
     build(warehouse, "first/full-refresh", root / "refreshed.duckdb", "--full-refresh")
     return warehouse
 
 
 @pytest.mark.parametrize(
-    ("build_name", "policy", "published"),
-    [
-        ("first/initial", "first", FIRST_BATCH),
-        ("all/initial", "all", FIRST_BATCH),
-        ("first/incremental", "first", None),
-        ("all/incremental", "all", None),
-    ],
+    ("build_name", "published"),
+    [("first/initial", FIRST_BATCH), ("first/incremental", None)],
 )
-def test_vote_counts_equal_an_independent_recount(warehouse, build_name, policy, published):
-    classifications = warehouse.sample.classifications[:published]
-    expected = recount(classifications, warehouse.sample.workflow_versions, policy)
-
-    actual = warehouse.builds[build_name].vote_counts
-
-    assert set(actual) == set(expected)
-    mismatches = {k: (actual[k], expected[k]) for k in expected if actual[k] != expected[k]}
-    assert not mismatches, list(mismatches.items())[:5]
-
-
-def test_the_policies_differ_on_this_sample(warehouse):
-    first = warehouse.builds["first/incremental"].vote_counts
-    every = warehouse.builds["all/incremental"].vote_counts
-    assert sum(t for _, t in every.values()) > sum(t for _, t in first.values())
+def test_vote_counts_equal_an_independent_recount(warehouse, build_name, published):
+    assert_recounted(warehouse, build_name, "first", published)
 
 
 def test_an_incremental_build_derives_only_the_new_classifications(warehouse):
@@ -169,9 +128,9 @@ SEED_WARNINGS = ("seed_answer_index_matches_tree", "seed_parent_leads_to_questio
 def test_the_seeds_agree_with_every_landed_tree(warehouse):
     """GZ DECaLS DR5's answer indices and parents hold in the 24 landed versions of 6122: the
     seed warnings run on every build and none warns."""
-    for name, build in warehouse.builds.items():
+    for name, built in warehouse.builds.items():
         for test in SEED_WARNINGS:
-            lines = [line for line in build.output.splitlines() if f" {test} " in line]
+            lines = [line for line in built.output.splitlines() if f" {test} " in line]
             assert any(" PASS " in line for line in lines), (name, test)
             assert not any(" WARN " in line for line in lines), (name, test)
 

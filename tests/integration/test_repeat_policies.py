@@ -14,7 +14,8 @@ from recount import recount
 
 from standin.server import StandInData
 
-pytestmark = pytest.mark.dbt
+# another series of builds: `make test-slow` (run by .ci/run after the default tests)
+pytestmark = [pytest.mark.dbt, pytest.mark.slow]
 
 ALL = ("--vars", "{repeat_classifications: all}")
 WORKFLOW = ("--workflow-id", str(WORKFLOW_ID))

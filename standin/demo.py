@@ -116,7 +116,8 @@ def _accounting(outcomes: list[tuple[str, str | None, int]], shown: int = 6) -> 
         lines.append(f"  {n:>9,}  {outcome}" + (f": {detail}" if detail else ""))
     rest = outcomes[shown:]
     if rest:
-        lines.append(f"  {sum(n for _, _, n in rest):>9,}  {len(rest)} other outcomes and reasons")
+        others = "1 other outcome or reason" if len(rest) == 1 else f"{len(rest)} other outcomes"
+        lines.append(f"  {sum(n for _, _, n in rest):>9,}  {others}")
     lines.append("  (select * from vote_accounting: per subject, workflow version and question)")
     return "\n".join(lines)
 

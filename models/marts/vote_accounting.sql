@@ -64,12 +64,15 @@ version_configurations as (
             {{ mapping_configuration() }} || ':'
             || coalesce(workflow_configurations.digest, {{ no_schema_configuration() }})
         ) as digest
+    -- the versions of every annotation accounted so far, and of those derived since: no scan
+    -- of all of derived on an incremental run
     from (
         select distinct
             derived.workflow_id,
             derived.workflow_major
         from derived
         {% if is_incremental() %}
+            where derived._loaded_at > {{ high_water_mark('_loaded_at') }}
             union
             select
                 previous_runs.workflow_id,

@@ -29,6 +29,7 @@ MARTS = [
     "subjects",
     "gz_decals_dr5_vote_fractions",
     "classification_activity",
+    "vote_accounting",
 ]
 
 

@@ -5,6 +5,7 @@ Layout under ``<data dir>/raw/``::
     classifications/project_id=P/workflow_id=W/part-*.parquet
     subjects/project_id=P/part-*.parquet
     workflow_versions/workflow_id=W/part-*.parquet
+    subject_workflow_statuses/workflow_id=W/part-*.parquet
     rejected/source=S/part-*.parquet
 
 Partition columns are kept inside the files too, so each file reads on its own and
@@ -103,6 +104,26 @@ WORKFLOW_VERSIONS = Dataset(
             ("tasks", pa.string()),
             ("strings", pa.string()),
             ("created_at", _TS),
+            ("raw", pa.string()),
+            ("source", pa.string()),
+            ("ingested_at", _TS),
+        ]
+    ),
+    ("workflow_id",),
+)
+
+SUBJECT_WORKFLOW_STATUSES = Dataset(
+    "subject_workflow_statuses",
+    pa.schema(
+        [
+            ("subject_id", pa.int64()),
+            ("workflow_id", pa.int64()),
+            ("project_id", pa.int64()),
+            ("classifications_count", pa.int64()),
+            ("retired_at", _TS),
+            ("retirement_reason", pa.string()),
+            ("created_at", _TS),
+            ("updated_at", _TS),
             ("raw", pa.string()),
             ("source", pa.string()),
             ("ingested_at", _TS),

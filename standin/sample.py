@@ -35,6 +35,9 @@ END = datetime(2020, 3, 1, tzinfo=UTC)
 
 ANONYMOUS_SHARE = 0.2
 REPEAT_SHARE = 0.03
+# Subjects retire at this many classifications (as Galaxy Zoo DECaLS did at 40), so the
+# stand-in's subject workflow statuses have retirements to report.
+RETIREMENT_COUNT = 25
 VOLUNTEERS = 400
 LATEST_VERSION_SHARE = 0.4
 
@@ -349,6 +352,7 @@ def _workflow(workflow_id: int, project_id: int, latest: dict[str, Any]) -> dict
         "version": workflow_version_of(latest),
         "first_task": latest.get("first_task") or "T0",
         "active": True,
+        "retirement": {"criteria": "classification_count", "options": {"count": RETIREMENT_COUNT}},
         "href": f"/workflows/{workflow_id}",
         "links": {"project": str(project_id)},
     }

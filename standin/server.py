@@ -3,7 +3,8 @@
 It serves what the real API serves for bulk reads: OAuth ``client_credentials`` at
 ``/oauth/token``; ``/api/classifications/project`` with keyset paging (``last_id``; ``count``
 and ``page_count`` always 0; ``next_href`` set while a page is non-empty); ``/api/subjects``,
-``/api/workflows`` and ``/api/workflow_versions`` with ordinary paging. The
+``/api/workflows``, ``/api/workflow_versions`` and ``/api/subject_workflow_statuses`` with
+ordinary paging. The
 ``Accept: application/vnd.api+json; version=1`` header is required (404 without it), and
 classification and workflow-version reads need a valid bearer token (401 otherwise).
 
@@ -15,7 +16,6 @@ assert what a client asked for.
 
 from __future__ import annotations
 
-import bisect
 import logging
 import math
 import secrets
@@ -31,6 +31,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import orjson
+
+from standin.data import StandInData
+
+__all__ = ["Fault", "FaultPlan", "PanoptesStandIn", "StandInData"]
 
 log = logging.getLogger(__name__)
 
@@ -171,83 +175,6 @@ class FaultPlan:
                 self.applied.append((fault.kind, path))
                 return fault
         return None
-
-
-# -- data -------------------------------------------------------------------------------------
-
-
-class _Index:
-    """Pre-serialised resources sorted by id, for cheap keyset and offset slices."""
-
-    def __init__(self, items: Iterable[tuple[float, bytes]]) -> None:
-        pairs = sorted(items)
-        self.ids = [i for i, _ in pairs]
-        self.bodies = [b for _, b in pairs]
-
-    def after(
-        self, last_id: int, visible_until: float, offset: int, limit: int
-    ) -> tuple[list[bytes], int]:
-        """Up to ``limit`` bodies with ids above ``last_id``, and the largest id among them."""
-        start = bisect.bisect_right(self.ids, last_id) + offset
-        stop = min(bisect.bisect_right(self.ids, visible_until), start + limit)
-        if start >= stop:
-            return [], last_id
-        return self.bodies[start:stop], int(self.ids[stop - 1])
-
-
-class StandInData:
-    """The resources served. Classifications can be published gradually to mimic new arrivals."""
-
-    def __init__(
-        self,
-        classifications: list[dict[str, Any]],
-        subjects: list[dict[str, Any]],
-        workflows: list[dict[str, Any]],
-        workflow_versions: list[dict[str, Any]],
-    ) -> None:
-        by_stream: dict[tuple[int, int | None], list[tuple[float, bytes]]] = {}
-        self.classification_ids: list[int] = []
-        position = 0.0
-        for resource in classifications:
-            # A resource with a broken id (tests serve some) sits just after the one before it.
-            cid = _numeric(resource.get("id"))
-            position = float(cid) if cid is not None else position + 1e-3
-            body = orjson.dumps(resource)
-            links = resource.get("links") or {}
-            project = _numeric(links.get("project")) or 0
-            workflow = _numeric(links.get("workflow")) or 0
-            by_stream.setdefault((project, workflow), []).append((position, body))
-            by_stream.setdefault((project, None), []).append((position, body))
-            if cid is not None:
-                self.classification_ids.append(cid)
-        self.classification_ids.sort()
-        self._streams = {key: _Index(items) for key, items in by_stream.items()}
-        self.subjects = {int(s["id"]): orjson.dumps(s) for s in subjects}
-        self.workflows = workflows
-        self.workflow_versions = workflow_versions
-        self.visible_until = math.inf
-
-    @classmethod
-    def from_sample(cls, sample: Any) -> StandInData:
-        return cls(
-            sample.classifications, sample.subjects, sample.workflows, sample.workflow_versions
-        )
-
-    def publish(self, count: int) -> list[int]:
-        """Make only the first ``count`` classifications (by id) visible; returns their ids."""
-        visible = self.classification_ids[:count]
-        self.visible_until = float(visible[-1]) if visible else 0.0
-        return visible
-
-    def publish_all(self) -> None:
-        self.visible_until = math.inf
-
-    def classifications(
-        self, project_id: int, workflow_id: int | None, last_id: int, offset: int, limit: int
-    ) -> tuple[list[bytes], int]:
-        """A page of one stream and the id its ``next_href`` continues after."""
-        index = self._streams.get((project_id, workflow_id))
-        return index.after(last_id, self.visible_until, offset, limit) if index else ([], last_id)
 
 
 # -- server -----------------------------------------------------------------------------------
@@ -427,7 +354,11 @@ class _Handler(BaseHTTPRequestHandler):
         if token is not None and not self.api.token_valid(token):
             return _error(401, "You must be logged in to access this resource.")
         resource = path[len("/api/") :].rstrip("/")
-        needs_token = resource in ("classifications/project", "workflow_versions")
+        needs_token = resource in (
+            "classifications/project",
+            "workflow_versions",
+            "subject_workflow_statuses",
+        )
         if needs_token and token is None and self.api.require_auth:
             return _error(401, "You must be logged in to access this resource.")
         try:
@@ -447,6 +378,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "workflow_id",
                     "workflow",
                 )
+            if resource == "subject_workflow_statuses":
+                return self._subject_workflow_statuses(params)
         except ValueError as exc:
             return _error(422, str(exc))
         return _error(404, "Not found")
@@ -525,6 +458,16 @@ class _Handler(BaseHTTPRequestHandler):
         ids = sorted({_int(i, "id", 0) for i in wanted.split(",") if i})
         found = [self.api.data.subjects[i] for i in ids if i in self.api.data.subjects]
         return self._paged("subjects", found, params, "/subjects")
+
+    def _subject_workflow_statuses(
+        self, params: dict[str, str]
+    ) -> tuple[int, bytes, dict[str, str]]:
+        workflow, subject = params.get("workflow_id"), params.get("subject_id")
+        found = self.api.data.subject_workflow_statuses(
+            None if workflow is None else _int(workflow, "workflow_id", 0),
+            None if subject is None else _int(subject, "subject_id", 0),
+        )
+        return self._paged("subject_workflow_statuses", found, params, "/subject_workflow_statuses")
 
     def _listing(
         self,
@@ -668,11 +611,3 @@ def _int(value: str | None, name: str, default: int) -> int:
     if not value.isdigit():
         raise ValueError(f"{name} must be an integer")
     return int(value)
-
-
-def _numeric(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    return None

@@ -1,0 +1,150 @@
+"""What the stand-in serves: resources held pre-serialised, classifications in keyset order.
+
+Classifications can be published gradually (new arrivals), and subject workflow statuses are
+counted from the classifications visible at the time of the request, unless a test sets them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+
+class _Index:
+    """Pre-serialised resources sorted by id, for cheap keyset and offset slices."""
+
+    def __init__(self, items: Iterable[tuple[float, bytes]]) -> None:
+        pairs = sorted(items)
+        self.ids = [i for i, _ in pairs]
+        self.bodies = [b for _, b in pairs]
+
+    def after(
+        self, last_id: int, visible_until: float, offset: int, limit: int
+    ) -> tuple[list[bytes], int]:
+        """Up to ``limit`` bodies with ids above ``last_id``, and the largest id among them."""
+        start = bisect.bisect_right(self.ids, last_id) + offset
+        stop = min(bisect.bisect_right(self.ids, visible_until), start + limit)
+        if start >= stop:
+            return [], last_id
+        return self.bodies[start:stop], int(self.ids[stop - 1])
+
+
+class StandInData:
+    """The resources served. Classifications can be published gradually to mimic new arrivals."""
+
+    def __init__(
+        self,
+        classifications: list[dict[str, Any]],
+        subjects: list[dict[str, Any]],
+        workflows: list[dict[str, Any]],
+        workflow_versions: list[dict[str, Any]],
+    ) -> None:
+        by_stream: dict[tuple[int, int | None], list[tuple[float, bytes]]] = {}
+        self.classification_ids: list[int] = []
+        self._classified: dict[tuple[int, int], list[tuple[int, str]]] = {}
+        position = 0.0
+        for resource in classifications:
+            # A resource with a broken id (tests serve some) sits just after the one before it.
+            cid = numeric_id(resource.get("id"))
+            position = float(cid) if cid is not None else position + 1e-3
+            body = orjson.dumps(resource)
+            links = resource.get("links") or {}
+            project = numeric_id(links.get("project")) or 0
+            workflow = numeric_id(links.get("workflow")) or 0
+            by_stream.setdefault((project, workflow), []).append((position, body))
+            by_stream.setdefault((project, None), []).append((position, body))
+            if cid is not None:
+                self.classification_ids.append(cid)
+                for subject in links.get("subjects") or []:
+                    if (subject_id := numeric_id(subject)) is not None:
+                        moment = str(resource.get("created_at") or "")
+                        self._classified.setdefault((subject_id, workflow), []).append(
+                            (cid, moment)
+                        )
+        self.classification_ids.sort()
+        for classified in self._classified.values():
+            classified.sort()
+        self._streams = {key: _Index(items) for key, items in by_stream.items()}
+        self.subjects = {int(s["id"]): orjson.dumps(s) for s in subjects}
+        self.workflows = workflows
+        self.workflow_versions = workflow_versions
+        self.visible_until = math.inf
+        self.status_overrides: dict[tuple[int, int], dict[str, Any]] = {}
+
+    @classmethod
+    def from_sample(cls, sample: Any) -> StandInData:
+        return cls(
+            sample.classifications, sample.subjects, sample.workflows, sample.workflow_versions
+        )
+
+    def publish(self, count: int) -> list[int]:
+        """Make only the first ``count`` classifications (by id) visible; returns their ids."""
+        visible = self.classification_ids[:count]
+        self.visible_until = float(visible[-1]) if visible else 0.0
+        return visible
+
+    def publish_all(self) -> None:
+        self.visible_until = math.inf
+
+    def classifications(
+        self, project_id: int, workflow_id: int | None, last_id: int, offset: int, limit: int
+    ) -> tuple[list[bytes], int]:
+        """A page of one stream and the id its ``next_href`` continues after."""
+        index = self._streams.get((project_id, workflow_id))
+        return index.after(last_id, self.visible_until, offset, limit) if index else ([], last_id)
+
+    def subject_workflow_statuses(
+        self, workflow_id: int | None, subject_id: int | None
+    ) -> list[bytes]:
+        """``/subject_workflow_statuses`` resources, counted from the visible classifications.
+
+        A subject retires by ``classification_count`` when the workflow's ``retirement``
+        says so (at its Nth classification); ``status_overrides[(subject, workflow)]`` replaces
+        attributes, for a test that needs Panoptes to disagree with the landing.
+        """
+        served: list[bytes] = []
+        for number, ((subject, workflow), classified) in enumerate(
+            sorted(self._classified.items()), start=1
+        ):
+            if workflow_id is not None and workflow != workflow_id:
+                continue
+            if subject_id is not None and subject != subject_id:
+                continue
+            visible = [(cid, at) for cid, at in classified if cid <= self.visible_until]
+            if not visible:
+                continue
+            limit = self._retirement_count(workflow)
+            retired_at = visible[limit - 1][1] if limit and len(visible) >= limit else None
+            resource: dict[str, Any] = {
+                "id": str(number),
+                "classifications_count": len(visible),
+                "retired_at": retired_at,
+                "retirement_reason": "classification_count" if retired_at else None,
+                "created_at": visible[0][1],
+                "updated_at": visible[-1][1],
+                "links": {"workflow": str(workflow), "subject": str(subject)},
+            }
+            resource.update(self.status_overrides.get((subject, workflow), {}))
+            served.append(orjson.dumps(resource))
+        return served
+
+    def _retirement_count(self, workflow_id: int) -> int | None:
+        for workflow in self.workflows:
+            if numeric_id(workflow.get("id")) == workflow_id:
+                retirement = workflow.get("retirement") or {}
+                if retirement.get("criteria") == "classification_count":
+                    return numeric_id((retirement.get("options") or {}).get("count"))
+        return None
+
+
+def numeric_id(value: Any) -> int | None:
+    """An id given as an integer or a string of digits; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None

@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 
 from ingest.export import ExportError
+from ingest.landing import LandingError
 from ingest.lock import LockTimeout, holding
-from ingest.panoptes import MAX_PAGE_SIZE, PanoptesError
-from ingest.settings import Settings
+from ingest.panoptes import MAX_PAGE_SIZE, SECRETS, PanoptesError
+from ingest.settings import Credentials, Settings, SettingsError
 
 log = logging.getLogger("ingest")
 
@@ -24,6 +25,8 @@ log = logging.getLogger("ingest")
 USER_ERRORS: tuple[type[BaseException], ...] = (
     PanoptesError,
     ExportError,
+    LandingError,
+    SettingsError,
     LockTimeout,
     OSError,
 )
@@ -41,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, user_errors: tuple[type[BaseException], ...] = ()) -> int:
-    """Run a parsed command: logging as its -v/-q asked, user errors as one line."""
+    """Run a parsed command: logging as its -v/-q asked, user errors as one line, secrets
+    redacted from both."""
     verbosity = getattr(args, "verbosity", 0)
     logging.basicConfig(
         level={-1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}[verbosity],
@@ -49,6 +53,10 @@ def run(args: argparse.Namespace, user_errors: tuple[type[BaseException], ...] =
         stream=sys.stderr,
     )
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    credentials = Credentials.from_env()
+    SECRETS.add(credentials.client_secret, credentials.token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(SECRETS)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
@@ -58,7 +66,7 @@ def run(args: argparse.Namespace, user_errors: tuple[type[BaseException], ...] =
         )
         return 130
     except (*USER_ERRORS, *user_errors) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {SECRETS.redact(str(exc))}", file=sys.stderr)
         return 1
 
 
@@ -116,7 +124,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         type=float,
         default=120.0,
         metavar="SECONDS",
-        help="give up waiting for a response after this long, then retry (default 120)",
+        help="give up on a response whose headers, or whole body, take longer than this to "
+        "arrive (a server sending a byte at a time included), then retry (default 120)",
     )
     api.add_argument(
         "--rows-per-file",
@@ -124,6 +133,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         default=50_000,
         help="roll to a new landed file after this many rows, so a long run lands progress "
         "as it goes (default 50000)",
+    )
+    api.add_argument(
+        "--lookback-minutes",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="also read again the classifications created this long before the newest one "
+        "landed, and land those not seen: Panoptes can make an id visible after higher ones; "
+        "0 turns it off (default: $WAREHOUSE_API_LOOKBACK_MINUTES, else 60)",
     )
     add_data_dir(api)
     api.set_defaults(run=_run_api)
@@ -226,6 +244,8 @@ def _run_api(args: argparse.Namespace) -> int:
             summary = ingest_api(
                 client, landing, args.project_id, args.workflow_ids, args.page_size,
                 rows_per_file=args.rows_per_file,
+                lookback_minutes=settings.lookback_minutes
+                if args.lookback_minutes is None else args.lookback_minutes,
             )  # fmt: skip
     finally:
         client.close()

@@ -6,19 +6,29 @@ or versions already landed), so export and API rows of one classification land a
 dbt models need no second path. Files are streamed through DuckDB: memory stays bounded
 whatever the export's size. A row that cannot be read or mapped is set aside in
 ``raw/rejected/source=export/`` with its reason and never guessed; the rows around it land.
+
+Exports are UTF-8 CSV, plain or gzip-compressed (told by the file's first bytes, not its name):
+DuckDB and the header reader both decompress as they read. A zip archive is refused with how to
+unpack it, and a file that is not a readable CSV export is one :class:`ExportError` naming it.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import logging
+import re
+import shlex
 import sys
 import time
+import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import duckdb
 import orjson
@@ -46,6 +56,18 @@ CLASSIFICATION_COLUMNS = ("classification_id", "workflow_id", "workflow_version"
 SUBJECT_COLUMNS = ("subject_id", "metadata")
 WORKFLOW_COLUMNS = ("workflow_id", "version", "minor_version", "tasks")
 
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # an archive; an empty one
+# What reading a file that is not a UTF-8 CSV (plain or gzip) raises, in Python and in DuckDB.
+UNREADABLE = (
+    UnicodeError, csv.Error, EOFError, zlib.error, gzip.BadGzipFile,
+    duckdb.IOException, duckdb.InvalidInputException,
+)  # fmt: skip
+
+NOT_UTF8 = "it holds bytes that are not UTF-8 text"
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, as surrogateescape
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 _TASK_MAP = pa.map_(
     pa.string(),
     pa.struct([("task_type", pa.string()), ("label_index", pa.map_(pa.string(), pa.int64()))]),
@@ -58,9 +80,15 @@ class ExportError(ValueError):
 
 @dataclass
 class ExportSummary:
+    """What a run read and did. The classifications export's rows read are each one of: a new
+    classification, already landed, a repeat of a classification earlier in the file (it lands
+    once), or rejected (``rejected``, with subject and version rows set aside in ``other``)."""
+
     classifications: int = 0
     already_landed: int = 0
+    repeated: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    other_rejected: int = 0
     subjects: int = 0
     workflow_versions: int = 0
     rows_read: int = 0
@@ -70,14 +98,17 @@ class ExportSummary:
 
     def lines(self) -> list[str]:
         rate = self.rows_read / self.seconds if self.seconds else 0.0
+        classification_rejects = sum(self.rejected.values()) - self.other_rejected
         lines = [
             "ingest export:",
-            f"  rows read             {self.rows_read:>10,}",
+            f"  rows read             {self.rows_read:>10,}   (classifications export)",
             f"  new classifications   {self.classifications:>10,}",
             f"  already landed        {self.already_landed:>10,}",
+            f"  repeated in the file  {self.repeated:>10,}   (a classification lands once)",
+            f"  rejected rows         {classification_rejects:>10,}",
             f"  new subjects          {self.subjects:>10,}",
             f"  new workflow versions {self.workflow_versions:>10,}",
-            f"  rejected rows         {sum(self.rejected.values()):>10,}",
+            f"  rejected other rows   {self.other_rejected:>10,}   (subjects, workflow versions)",
             f"  files landed          {self.files:>10,}",
             f"  seconds               {self.seconds:>10.1f}   ({rate:,.0f} rows/s)",
         ]
@@ -111,15 +142,18 @@ def load_exports(
         if workflows is not None:
             _land_workflow_versions(landing, Path(workflows), summary)
         if subjects is not None:
-            _land_subject_export(con, landing, Path(subjects), summary)
+            with _reading(Path(subjects)):
+                _land_subject_export(con, landing, Path(subjects), summary)
         if classifications is not None:
-            _land_classifications(
-                con, landing, Path(classifications), project_id, progress, summary
-            )
-            if _subjects_missing(landing):
-                _land_subjects_from_subject_data(con, landing, Path(classifications), summary)
+            with _reading(Path(classifications)):
+                _land_classifications(
+                    con, landing, Path(classifications), project_id, progress, summary
+                )
+                if _subjects_missing(landing):
+                    _land_subjects_from_subject_data(con, landing, Path(classifications), summary)
     progress.finish()
     landing.ensure_rejected_readable()
+    landing.ensure_statuses_readable()
     summary.set_aside = landing.rejection_status()
     summary.seconds = time.monotonic() - started
     return summary
@@ -156,6 +190,7 @@ def _land_workflow_versions(landing: Landing, path: Path, summary: ExportSummary
         )
     summary.workflow_versions += landed.rows_written
     summary.rejected.update(reason for _, reason in rejects)
+    summary.other_rejected += len(rejects)
     summary.files += len(landed.files_written) + len(rejected.files_written)
 
 
@@ -178,10 +213,17 @@ def _land_classifications(
     same writers as the API's pages (a file lands every ``ROWS_PER_FILE`` rows; a run stopped
     midway resumes past what landed). Memory stays bounded by one batch and one row group per
     open partition.
+
+    A classification the file holds more than once (ids read first,
+    ``sql/repeated_classification_ids.sql``) lands once: its rows wait in a DuckDB table, which
+    spills to disk rather than grow memory, and one copy of each lands after the pass.
     """
     columns = _columns(path)
     _require(path, columns, CLASSIFICATION_COLUMNS)
     _register_export(con, path, columns)
+    progress.start(f"looking for classifications {path.name} holds twice")
+    con.sql(query("ingest", "repeated_classification_ids")).to_table("repeated_classification_ids")
+    progress.finish()
     con.register("versions", _version_task_maps(landing))
     con.register("workflow_projects", _workflow_projects(landing, project_id))
     landing.register_landed_ids(
@@ -192,21 +234,35 @@ def _land_classifications(
         "default_project": UNKNOWN_PROJECT if project_id is None else project_id,
     }
     unknown_project_workflows: set[int] = set()
+    repeated_rows = 0  # rows held, then rows held but not landed: the repeats
+    holding = con.cursor()
     progress.start(f"converting {path.name}")
     converted = con.sql(query("ingest", "classification_export"), params=params)
     batches = converted.to_arrow_reader(BATCH_ROWS)
     with landing.writer(CLASSIFICATIONS) as landed, landing.writer(REJECTED) as rejected:
+
+        def land(new: pa.Table) -> None:
+            landed.write(new)
+            unknown = new.filter(pc.equal(new["project_id"], UNKNOWN_PROJECT))
+            unknown_project_workflows.update(pc.unique(unknown["workflow_id"]).to_pylist())
+
         for batch in batches:
             rows = pa.Table.from_batches([batch])
             disposition = rows["disposition"]
             new = rows.filter(pc.equal(disposition, "land"))
-            landed.write(new)
+            land(new)
+            repeated = rows.filter(pc.equal(disposition, "repeated"))
+            if repeated.num_rows:
+                held = holding.from_arrow(repeated)  # con is busy streaming
+                if repeated_rows:
+                    held.insert_into("repeated_rows")
+                else:
+                    held.create("repeated_rows")
+                repeated_rows += repeated.num_rows
             set_aside = rows.filter(pc.equal(disposition, "reject"))
             rejected.write(set_aside)
             summary.rejected.update(set_aside["reason"].to_pylist())
             summary.already_landed += pc.sum(pc.equal(disposition, "landed")).as_py() or 0
-            unknown = new.filter(pc.equal(new["project_id"], UNKNOWN_PROJECT))
-            unknown_project_workflows.update(pc.unique(unknown["workflow_id"]).to_pylist())
             summary.rows_read += rows.num_rows
             progress.advance(rows=rows.num_rows)
             log.debug(
@@ -214,9 +270,16 @@ def _land_classifications(
                 path.name, rows.num_rows, new.num_rows, set_aside.num_rows,
             )  # fmt: skip
         progress.finish()
+        if repeated_rows:
+            for batch in con.sql(query("ingest", "one_copy_each")).to_arrow_reader(BATCH_ROWS):
+                once = pa.Table.from_batches([batch])
+                land(once)
+                repeated_rows -= once.num_rows
+        summary.repeated += repeated_rows
         unreadable = _csv_rejects(con, path)
         rejected.write(unreadable)
         summary.rejected.update(unreadable["reason"].to_pylist())
+        summary.rows_read += unreadable.num_rows
     summary.classifications += landed.rows_written
     summary.files += len(landed.files_written) + len(rejected.files_written)
     for workflow in sorted(unknown_project_workflows):
@@ -371,7 +434,9 @@ def _land_subject_rows(
             unreadable = _csv_rejects(con, unreadable_lines_of)
             rejected.write(unreadable)
             summary.rejected.update(unreadable["reason"].to_pylist())
+            summary.other_rejected += unreadable.num_rows
     summary.rejected.update(set_aside["reason"].to_pylist())
+    summary.other_rejected += set_aside.num_rows
     summary.subjects += landed.rows_written
     summary.files += len(landed.files_written) + len(rejected.files_written)
 
@@ -383,17 +448,68 @@ def _register_export(con: duckdb.DuckDBPyConnection, path: Path, columns: list[s
     """Name the export's rows ``export_csv`` for the queries that read them (not read yet)."""
     rows = con.sql(
         query("ingest", "export_csv"),
-        params={"path": str(path), "columns": dict.fromkeys(columns, "VARCHAR")},
+        params={
+            "path": str(path),
+            "columns": dict.fromkeys(columns, "VARCHAR"),
+            "compression": _compression(path),
+        },
     )
     con.register("export_csv", rows)
 
 
+def _compression(path: Path) -> str:
+    """``gzip`` or ``none``, from the file's first bytes; a zip archive is refused, with how
+    to unpack it (its CSV is not read in place: DuckDB reads gzip, not zip)."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head.startswith(ZIP_MAGICS):
+        archive = shlex.quote(path.name)
+        gzipped = shlex.quote(path.name.removesuffix(".zip").removesuffix(".csv") + ".csv.gz")
+        raise ExportError(
+            f"{path.name} is a zip archive: unpack it (unzip {archive}) and pass the CSV "
+            f"inside, or recompress it (unzip -p {archive} | gzip > {gzipped}): "
+            "exports are read as CSV, plain or gzip-compressed"
+        )
+    return "gzip" if head.startswith(GZIP_MAGIC) else "none"
+
+
+def _open_text(path: Path, errors: str = "strict") -> IO[str]:
+    """The export's text, decompressed as it is read if it is gzip-compressed."""
+    if _compression(path) == "gzip":
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors=errors, newline="")
+    return path.open(encoding="utf-8-sig", errors=errors, newline="")
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """A file that turns out not to be a readable CSV export, as one :class:`ExportError`."""
+    try:
+        yield
+    except UNREADABLE as exc:
+        if isinstance(exc, UnicodeError):
+            raise _unreadable(path, NOT_UTF8) from exc
+        first_line = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+        raise _unreadable(path, first_line) from exc
+
+
+def _unreadable(path: Path, reason: str) -> ExportError:
+    return ExportError(
+        f"{path.name} is not a readable CSV export (UTF-8 text, plain or gzip-compressed): {reason}"
+    )
+
+
 def _columns(path: Path) -> list[str]:
-    """The header of a CSV export."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    """The header of a CSV export. Only the header need be UTF-8 text here: a later line that
+    is not is DuckDB's to set aside."""
+    with _reading(path), _open_text(path, errors="surrogateescape") as handle:
         header = next(csv.reader(handle), None)
     if not header:
         raise ExportError(f"{path.name} is empty")
+    text = "".join(header)
+    if _UNDECODED.search(text):
+        raise _unreadable(path, NOT_UTF8)
+    if _CONTROL.search(text):
+        raise _unreadable(path, "its first line holds control characters (binary data?)")
     return header
 
 
@@ -407,7 +523,7 @@ def _read_small_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, Any
     """All rows of a small export (the workflows export: one row per workflow version)."""
     _require(path, _columns(path), required)
     csv.field_size_limit(sys.maxsize)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with _reading(path), _open_text(path) as handle:
         return list(csv.DictReader(handle))
 
 

@@ -14,7 +14,8 @@ Partition columns are kept inside the files too, so each file reads on its own a
 A file is written as ``.<name>.<pid>.tmp`` in its final directory (outside every
 ``*.parquet`` glob), flushed to disk, then renamed into place: readers and crashes never see
 half a file. What the landing already holds (watermarks, known subjects and versions) is read
-back from the files themselves, never from a side file that could drift.
+back from the files themselves, never from a side file that could drift. A landed file that
+cannot be read (cut short, damaged) stops the command with a :class:`LandingError` naming it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import contextlib
 import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ import pyarrow.parquet as pq
 from ingest.queries import query
 
 ROWS_PER_GROUP = 10_000
+BYTES_PER_GROUP = 64 * 1024 * 1024  # a row group is written by rows or bytes, whichever first
 ROWS_PER_FILE = 50_000
 _TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp$")
 _SOURCE = re.compile(r"[a-z]+")
@@ -150,12 +152,17 @@ REJECTED = Dataset(
 )
 
 
+class LandingError(RuntimeError):
+    """A landed file that cannot be read; the message names it and says what to do."""
+
+
 class Landing:
     """Read and append to the parquet landing under ``root/raw``."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.raw = self.root / "raw"
+        self._footers: dict[Path, tuple[tuple[int, int], pq.FileMetaData]] = {}
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -170,7 +177,11 @@ class Landing:
         return directory
 
     def files(self, dataset: Dataset, **partition: Any) -> list[Path]:
-        """Landed files of a dataset, optionally narrowed to leading partition values."""
+        """Landed files of a dataset, optionally narrowed to leading partition values.
+
+        Every file's footer is read (once per process while the file is unchanged), so a file
+        cut short stops here with a :class:`LandingError` naming it, whichever reader was next.
+        """
         directory = self.dataset_dir(dataset)
         for column in dataset.partition_by:
             if column not in partition:
@@ -178,23 +189,120 @@ class Landing:
             directory /= f"{column}={_partition_value(column, partition[column])}"
         if not directory.is_dir():
             return []
-        return sorted(directory.rglob("*.parquet"))
+        paths = sorted(directory.rglob("*.parquet"))
+        for path in paths:
+            self.footer(path)
+        return paths
+
+    def classification_files(self, workflow_id: int) -> list[Path]:
+        """Landed classification files of a workflow, under whichever project they landed."""
+        _partition_value("workflow_id", workflow_id)
+        return [
+            path
+            for path in self.files(CLASSIFICATIONS)
+            if path.parent.name == f"workflow_id={workflow_id}"
+        ]
+
+    def footer(self, path: Path) -> pq.FileMetaData:
+        """The parquet footer of a landed file; :class:`LandingError` if it cannot be read."""
+        try:
+            stat = path.stat()
+            key = (stat.st_size, stat.st_mtime_ns)
+            cached = self._footers.get(path)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            metadata = pq.read_metadata(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise self.unreadable(path, exc) from None
+        self._footers[path] = (key, metadata)
+        return metadata
+
+    def unreadable(self, path: Path, exc: BaseException) -> LandingError:
+        """The one-line error for a landed file that cannot be read."""
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        return LandingError(
+            f"landed file {path} cannot be read ({reason}); it is damaged or cut short: move "
+            f"it out of {self.raw} (keep it to inspect) and run again"
+        )
+
+    @contextlib.contextmanager
+    def reading(self, files: Iterable[Path]) -> Iterator[None]:
+        """Turn a failure to read landed ``files`` (DuckDB or Arrow) into a :class:`LandingError`
+        naming the file: the one the message names, else the first whose data will not read."""
+        try:
+            yield
+        except (duckdb.IOException, duckdb.InvalidInputException, pa.ArrowException) as exc:
+            files = list(files)
+            named = [path for path in files if str(path) in str(exc)]
+            for path in named or files:
+                try:
+                    pq.read_table(path)
+                except (OSError, pa.ArrowException):
+                    raise self.unreadable(path, exc) from None
+            if named:
+                raise self.unreadable(named[0], exc) from None
+            raise
 
     # -- what is already landed ------------------------------------------------------------
 
     def classification_watermark(self, project_id: int, workflow_id: int) -> int:
-        """Largest classification id landed (or set aside) for one (project, workflow).
+        """Largest classification id landed for one (project, workflow), from footer statistics.
 
-        Read from parquet footer statistics. Rejected API rows count too, so a bad row is set
-        aside once rather than on every run.
+        Rows set aside do not count: they may lie above good rows not landed yet.
         """
         landed = self.files(CLASSIFICATIONS, project_id=project_id, workflow_id=workflow_id)
-        highest = max((_column_max(path, "classification_id") or 0 for path in landed), default=0)
-        return max(highest, self._rejected_max(project_id, workflow_id))
+        with self.reading(landed):
+            return max(
+                (_column_max(self.footer(p), p, "classification_id") or 0 for p in landed),
+                default=0,
+            )
 
-    def _rejected_max(self, project_id: int, workflow_id: int) -> int:
-        ids = self.rejected_ids("classification", project_id=project_id, workflow_id=workflow_id)
-        return max(ids, default=0)
+    def lookback_start(self, project_id: int, workflow_id: int, minutes: float) -> int:
+        """The id to read after to see again every classification created in the ``minutes``
+        before the newest landed one: one less than the smallest landed id of that span."""
+        files = self.files(CLASSIFICATIONS, project_id=project_id, workflow_id=workflow_id)
+        if not files:
+            return 0
+        with duckdb.connect() as con, self.reading(files):
+            (start,) = con.execute(
+                query("ingest", "classification_lookback"),
+                {"files": [str(p) for p in files], "seconds": minutes * 60},
+            ).fetchone()
+        return int(start)
+
+    def classifications_set_aside_by_export(self, workflow_id: int, through: int) -> list[int]:
+        """Ids up to ``through`` that an export set aside for a workflow and that are neither
+        landed nor set aside by the API since, in order: the API may have them whole."""
+        exported = self.files(REJECTED, source="export")
+        if not exported or through <= 0:
+            return []
+        landed = self.classification_files(workflow_id)
+        with duckdb.connect() as con, self.reading([*self.files(REJECTED), *landed]):
+            self.register_landed_ids(
+                con, "landed_classification_ids", CLASSIFICATIONS, "classification_id", landed
+            )
+            con.register("set_aside_by_api", self._api_rejections(con))
+            rows = con.execute(
+                query("ingest", "classification_export_gaps"),
+                {
+                    "files": [str(p) for p in exported],
+                    "workflow_id": workflow_id,
+                    "through": through,
+                },
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def _api_rejections(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+        """What the API set aside (entity, entity_id); no rows if it has set nothing aside."""
+        files = self.files(REJECTED, source="api")
+        if files:
+            return con.read_parquet([str(p) for p in files]).select("entity, entity_id")
+        columns = ["entity", "entity_id"]
+        return con.from_arrow(pa.schema([REJECTED.schema.field(c) for c in columns]).empty_table())
+
+    def api_rejected_files(self) -> list[Path]:
+        """Files of rows the API set aside."""
+        return self.files(REJECTED, source="api")
 
     def rejected_ids(self, entity: str, **equal: int) -> set[int]:
         """Ids of API resources already set aside, so they are not fetched and set aside again."""
@@ -202,7 +310,8 @@ class Landing:
         if not files:
             return set()
         filters = [("entity", "=", entity), *((k, "=", v) for k, v in equal.items())]
-        table = pq.read_table(files, columns=["entity_id"], filters=filters, partitioning=None)
+        with self.reading(files):
+            table = pq.read_table(files, columns=["entity_id"], filters=filters, partitioning=None)
         return {i for i in table["entity_id"].to_pylist() if i is not None}
 
     def landed_workflow_ids(self, project_id: int) -> set[int]:
@@ -228,7 +337,8 @@ class Landing:
         if not files:
             return set()
         columns = ["workflow_id", "major_number", "minor_number"]
-        table = pq.read_table(files, columns=columns, partitioning=None)
+        with self.reading(files):
+            table = pq.read_table(files, columns=columns, partitioning=None)
         return set(zip(*(table[c].to_pylist() for c in columns), strict=True))
 
     def missing_subject_ids(self, project_id: int) -> list[int]:
@@ -236,7 +346,7 @@ class Landing:
         classification_files = self.files(CLASSIFICATIONS, project_id=project_id)
         if not classification_files:
             return []
-        with duckdb.connect() as con:
+        with duckdb.connect() as con, self.reading([*classification_files, *self.files(SUBJECTS)]):
             self.register_landed_ids(con, "landed_subject_ids", SUBJECTS, "subject_id")
             rows = con.execute(
                 query("ingest", "missing_subject_ids"),
@@ -246,14 +356,20 @@ class Landing:
         return [row[0] for row in rows if row[0] not in set_aside]
 
     def register_landed_ids(
-        self, con: duckdb.DuckDBPyConnection, name: str, dataset: Dataset, column: str
+        self,
+        con: duckdb.DuckDBPyConnection,
+        name: str,
+        dataset: Dataset,
+        column: str,
+        files: list[Path] | None = None,
     ) -> None:
-        """Make ``name`` in ``con`` read ``column`` of every landed file of ``dataset``.
+        """Make ``name`` in ``con`` read ``column`` of every landed file of ``dataset`` (or of
+        ``files``, some of them).
 
         ``read_parquet`` refuses an empty list of files, so queries read ``name`` instead: no
         rows before anything has landed.
         """
-        files = self.files(dataset)
+        files = self.files(dataset) if files is None else files
         if files:
             ids = con.read_parquet([str(p) for p in files]).select(column)
         else:
@@ -270,7 +386,9 @@ class Landing:
         files = self.files(REJECTED)
         if not files:
             return RejectionStatus()
-        with duckdb.connect() as con:
+        landed = [*self.files(CLASSIFICATIONS), *self.files(SUBJECTS),
+                  *self.files(WORKFLOW_VERSIONS)]  # fmt: skip
+        with duckdb.connect() as con, self.reading([*files, *landed]):
             self.register_landed_ids(con, "landed_classification_ids", CLASSIFICATIONS,
                                      "classification_id")  # fmt: skip
             self.register_landed_ids(con, "landed_subject_ids", SUBJECTS, "subject_id")
@@ -289,18 +407,34 @@ class Landing:
         directory = self.partition_dir(REJECTED, {"source": "api"})
         _PartitionFile(directory, REJECTED.schema).finish(keep_empty=True)
 
+    def ensure_statuses_readable(self) -> None:
+        """Give ``raw/subject_workflow_statuses/`` an empty file (under ``workflow_id=0``, which
+        no workflow has) when it has none: an export-only landing, or credentials that may not
+        read statuses, still build, with no statuses."""
+        if self.files(SUBJECT_WORKFLOW_STATUSES):
+            return
+        directory = self.partition_dir(SUBJECT_WORKFLOW_STATUSES, {"workflow_id": 0})
+        _PartitionFile(directory, SUBJECT_WORKFLOW_STATUSES.schema).finish(keep_empty=True)
+
     def landed_workflow_version_ids(self, workflow_id: int) -> set[int]:
         """Versions of a workflow already landed (or set aside)."""
         files = self.files(WORKFLOW_VERSIONS, workflow_id=workflow_id)
         ids = self.rejected_ids("workflow_version", workflow_id=workflow_id)
         for path in files:
-            ids.update(pq.read_table(path, columns=["workflow_version_id"])[0].to_pylist())
+            with self.reading([path]):
+                ids.update(pq.read_table(path, columns=["workflow_version_id"])[0].to_pylist())
         return ids
 
     # -- writing ----------------------------------------------------------------------------
 
-    def writer(self, dataset: Dataset, rows_per_file: int = ROWS_PER_FILE) -> DatasetWriter:
-        return DatasetWriter(self, dataset, rows_per_file)
+    def writer(
+        self,
+        dataset: Dataset,
+        rows_per_file: int = ROWS_PER_FILE,
+        before_landing: Callable[[], None] | None = None,
+    ) -> DatasetWriter:
+        """A writer of ``dataset``; ``before_landing`` runs before each of its files lands."""
+        return DatasetWriter(self, dataset, rows_per_file, before_landing)
 
     def remove_stale_temp_files(self) -> int:
         """Delete temporary files of writers no longer running."""
@@ -335,13 +469,21 @@ class DatasetWriter:
     ``rows_per_file`` rows so a long first run lands progress as it goes; memory stays bounded
     by one row group per open partition. Used as a context manager: leaving normally lands what
     is buffered, leaving on an exception discards the unfinished files (their rows were never
-    counted as landed, so the next run fetches them again).
+    counted as landed, so the next run fetches them again). ``before_landing`` runs before each
+    file lands: another writer can land what it holds first.
     """
 
-    def __init__(self, landing: Landing, dataset: Dataset, rows_per_file: int) -> None:
+    def __init__(
+        self,
+        landing: Landing,
+        dataset: Dataset,
+        rows_per_file: int,
+        before_landing: Callable[[], None] | None = None,
+    ) -> None:
         self.landing = landing
         self.dataset = dataset
         self.rows_per_file = rows_per_file
+        self.before_landing = before_landing
         self._open: dict[tuple[Any, ...], _PartitionFile] = {}
         self.files_written: list[Path] = []
         self.rows_written = 0
@@ -376,6 +518,8 @@ class DatasetWriter:
 
     def _land(self, key: tuple[Any, ...]) -> None:
         part = self._open.pop(key)
+        if part.rows and self.before_landing is not None:
+            self.before_landing()
         path = part.finish()
         if path is not None:
             self.files_written.append(path)
@@ -405,6 +549,7 @@ class _PartitionFile:
         self.rows = 0
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
+        self._pending_bytes = 0
         self._writer: pq.ParquetWriter | None = None
         self.name = _part_name()
         self.temp = directory / f".{self.name}.{os.getpid()}.tmp"
@@ -412,8 +557,9 @@ class _PartitionFile:
     def write(self, table: pa.Table) -> None:
         self._pending.append(table)
         self._pending_rows += table.num_rows
+        self._pending_bytes += table.nbytes
         self.rows += table.num_rows
-        if self._pending_rows >= ROWS_PER_GROUP:
+        if self._pending_rows >= ROWS_PER_GROUP or self._pending_bytes >= BYTES_PER_GROUP:
             self._write_group()
 
     def _write_group(self) -> None:
@@ -422,6 +568,7 @@ class _PartitionFile:
         self._open_writer().write_table(pa.concat_tables(self._pending))
         self._pending = []
         self._pending_rows = 0
+        self._pending_bytes = 0
 
     def _open_writer(self) -> pq.ParquetWriter:
         if self._writer is None:
@@ -471,9 +618,8 @@ def _part_name() -> str:
     return f"part-{stamp}-{uuid.uuid4().hex[:8]}.parquet"
 
 
-def _column_max(path: Path, column: str) -> int | None:
+def _column_max(metadata: pq.FileMetaData, path: Path, column: str) -> int | None:
     """Maximum of an integer column from the footer statistics, reading data only if absent."""
-    metadata = pq.read_metadata(path)
     maxima: list[int] = []
     for group in range(metadata.num_row_groups):
         row_group = metadata.row_group(group)

@@ -2,19 +2,29 @@
 
 Every request retries 429 (honouring ``Retry-After``), 5xx, timeouts and dropped connections
 through urllib3's ``Retry`` with bounded exponential backoff and jitter. Failures that urllib3
-cannot see (a body cut short, a body that is not JSON) are retried here with the same backoff.
-A 401 refreshes the token once and repeats the request. Secrets and tokens never appear in
-messages, logs or exceptions.
+cannot see (a body cut short, a body that is not JSON, a body still arriving ``timeout``
+seconds after its headers) are retried here with the same backoff. A 401 refreshes the token
+once and repeats the request.
+
+A hostile or broken server cannot hold a run forever, loop it, or collect credentials: paging
+that comes back to a page already read stops with an error, and the bearer token and client
+secret go only to the API's own scheme, host and port (a ``next_href`` or a redirect elsewhere
+is refused; the token POST follows no redirect). Secrets and tokens are replaced by
+``[redacted]`` in every message, exception and log record, also where a server echoes them
+(:data:`SECRETS`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urljoin, urlsplit
 
 import orjson
 import requests
@@ -33,10 +43,72 @@ ACCEPT = "application/vnd.api+json; version=1"
 MAX_PAGE_SIZE = 100
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TOKEN_REFRESH_MARGIN_S = 120.0
+READ_SIZE = 1 << 20  # bytes asked of the socket at a time; it answers with what it has
+DEFAULT_PORTS = {"http": 80, "https": 443}
+REDACTED = "[redacted]"
+
+
+class SecretRedactor(logging.Filter):
+    """Replaces every registered secret by ``[redacted]``: as sent, JSON-escaped or URL-encoded.
+
+    As a logging filter it redacts each record's message and traceback in place, so every
+    handler after it sees them redacted. Registering is thread-safe.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._shown: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, *secrets: str | None) -> None:
+        """Remember ``secrets`` (``None`` and empty ones are skipped)."""
+        shown = set()
+        for secret in filter(None, secrets):
+            escaped = {secret, orjson.dumps(secret).decode()[1:-1], json.dumps(secret)[1:-1]}
+            for form in escaped:
+                shown |= {form, quote(form, safe=""), quote(form), quote_plus(form, safe="")}
+        with self._lock:
+            if shown <= self._shown:
+                return
+            self._shown |= shown
+            longest_first = sorted(self._shown, key=len, reverse=True)
+            self._pattern = re.compile("|".join(map(re.escape, longest_first)))
+
+    def redact(self, text: str) -> str:
+        pattern = self._pattern
+        return pattern.sub(REDACTED, text) if pattern is not None else text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._pattern is None:
+            return True
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a broken format: the handler reports it, as usual
+            return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+# Every secret this process has read or been given: PANOPTES_CLIENT_SECRET, PANOPTES_TOKEN and
+# each OAuth access token obtained. The command line puts it on its log handlers.
+SECRETS = SecretRedactor()
+log.addFilter(SECRETS)
 
 
 class PanoptesError(RuntimeError):
     """A request that failed for good; the message is one line, safe to print."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(SECRETS.redact(message))
 
 
 class AuthError(PanoptesError):
@@ -79,6 +151,9 @@ class TokenSource:
     _token: str | None = field(default=None, repr=False)
     _expires_at: float = field(default=float("inf"), repr=False)
 
+    def __post_init__(self) -> None:
+        SECRETS.add(self.credentials.client_secret, self.credentials.token)
+
     @property
     def can_refresh(self) -> bool:
         return bool(self.credentials.client_id and self.credentials.client_secret)
@@ -106,8 +181,18 @@ class TokenSource:
                 data=orjson.dumps(body),
                 headers={"Content-Type": "application/json", "Accept": "application/json"},
                 timeout=self.timeout,
+                allow_redirects=False,  # a redirect would POST the secret again, maybe elsewhere
+                stream=True,
             )
-        except requests.RequestException as exc:
+            if response.is_redirect:
+                response.close()
+                target = _origin_of(urljoin(self.token_url, response.headers["Location"]))
+                raise AuthError(
+                    f"token endpoint {self.token_url} redirected to {target}; not following "
+                    "it (the client secret is posted only to the API's own address)"
+                )
+            content = _read_body(response, self.timeout[1])
+        except (requests.RequestException, urllib3.exceptions.HTTPError, _TooSlow) as exc:
             raise AuthError(f"token request to {self.token_url} failed: {_describe(exc)}") from None
         if response.status_code in RETRY_STATUSES:
             raise AuthError(
@@ -120,8 +205,9 @@ class TokenSource:
                 "check PANOPTES_CLIENT_ID and PANOPTES_CLIENT_SECRET"
             )
         try:
-            payload = orjson.loads(response.content)
+            payload = orjson.loads(content)
             self._token = str(payload["access_token"])
+            SECRETS.add(self._token)
             lifetime = float(payload.get("expires_in") or 7200)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             raise AuthError(f"token response from {self.token_url} is not an OAuth token") from None
@@ -144,7 +230,11 @@ class RawPage:
 
 
 class PanoptesClient:
-    """Reads from a Panoptes API root such as ``https://www.zooniverse.org/api``."""
+    """Reads from a Panoptes API root such as ``https://www.zooniverse.org/api``.
+
+    ``timeout`` is (connect, read) seconds; a response's body must also arrive whole within
+    the read timeout of its headers, however steadily its bytes come.
+    """
 
     def __init__(
         self,
@@ -154,6 +244,7 @@ class PanoptesClient:
         timeout: tuple[float, float] = (10.0, 120.0),
     ) -> None:
         self.api_url = api_url.rstrip("/")
+        self.origin = _origin(self.api_url)
         self.retry = retry or make_retry()
         self.timeout = timeout
         self.session = requests.Session()
@@ -179,10 +270,19 @@ class PanoptesClient:
     # -- low level ------------------------------------------------------------------------
 
     def url(self, href: str) -> str:
-        """Absolute URL for a path or an href relative to the API root (as in ``next_href``)."""
-        if urlsplit(href).scheme:
-            return href
-        return urljoin(self.api_url + "/", href.lstrip("/"))
+        """Absolute URL for a path or an href relative to the API root (as in ``next_href``).
+
+        An absolute href elsewhere than the API's scheme, host and port is refused: requests
+        carry the bearer token.
+        """
+        if not urlsplit(href).scheme:
+            return f"{self.api_url}/{href.lstrip('/')}"
+        if _origin(href) != self.origin:
+            raise PanoptesError(
+                f"the API sent a link to {_origin_of(href)}, not the API's host "
+                f"{_origin_of(self.api_url)}; not following it (credentials go only to the API)"
+            )
+        return href
 
     def get(self, href: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET a JSON object."""
@@ -204,6 +304,7 @@ class PanoptesClient:
                     headers=self.tokens.authorization(),
                     timeout=self.timeout,
                     stream=True,
+                    hooks={"response": self._refuse_foreign_redirect},
                 )
                 self.requests_made += 1
                 log.debug(
@@ -224,15 +325,14 @@ class PanoptesClient:
                 if response.status_code >= 400:
                     raise PanoptesError(
                         f"GET {_path(url)} failed with HTTP {response.status_code}"
-                        f"{_retries_note(response)}: {_body_excerpt(response)}"
+                        f"{_retries_note(response)}: {_body_excerpt(response, self.timeout[1])}"
                     )
-                # One read of the whole body (the connection goes back to the pool once it is
-                # all read), rather than requests' 10 kB chunks: a sixth of the client's time.
-                return parse(response.raw.read(decode_content=True))
+                return parse(_read_body(response, self.timeout[1]))
             except (
                 requests.exceptions.ChunkedEncodingError,
                 urllib3.exceptions.HTTPError,
                 orjson.JSONDecodeError,
+                _TooSlow,
             ) as exc:
                 retry = self._backoff(retry, url, exc)  # broken or timed out while reading the body
             except requests.exceptions.ConnectionError as exc:
@@ -241,6 +341,30 @@ class PanoptesClient:
                 retry = self._backoff(retry, url, exc)
             except requests.RequestException as exc:
                 raise PanoptesError(f"GET {_path(url)} failed: {_describe(exc)}") from None
+
+    def _refuse_foreign_redirect(self, response: requests.Response, **_: Any) -> None:
+        """A ``requests`` response hook: never follow a redirect away from the API's host.
+
+        ``requests`` would drop the Authorization header there, but the answer would still be
+        taken for the API's; a redirect within the API's host is followed as usual.
+        """
+        if not response.is_redirect:
+            return
+        target = urljoin(response.url, response.headers["Location"])
+        if _origin(target) != self.origin:
+            response.close()
+            raise PanoptesError(
+                f"GET {_path(response.url)} was redirected to {_origin_of(target)}, not the "
+                f"API's host {_origin_of(self.api_url)}; not following it (set --api-url to "
+                "where the API lives)"
+            )
+
+    def _page_key(self, href: str, params: dict[str, Any] | None) -> str:
+        """The page a request reads, however its query is spelled (to notice paging loops)."""
+        parts = urlsplit(self.url(href))
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        query += [(str(k), str(v)) for k, v in (params or {}).items()]
+        return f"{parts.path}?{urlencode(sorted(query))}"
 
     def _why_401(self) -> str:
         credentials = self.tokens.credentials
@@ -274,7 +398,9 @@ class PanoptesClient:
         """Every resource of a listing, following ``meta.<resource>.next_href`` to its end."""
         next_href: str | None = href
         next_params: dict[str, Any] | None = params
+        read: set[str] = set()
         while next_href:
+            _check_new_page(read, self._page_key(next_href, next_params), resource)
             document = self.get(next_href, next_params)
             items = document.get(resource)
             if not isinstance(items, list):
@@ -284,10 +410,8 @@ class PanoptesClient:
             if not items:
                 return
             yield from items
-            following = _next_href((document.get("meta") or {}).get(resource) or {})
-            if following == next_href:
-                return
-            next_href, next_params = following, None
+            next_href = _next_href((document.get("meta") or {}).get(resource) or {})
+            next_params = None
 
     # -- resources ------------------------------------------------------------------------
 
@@ -297,7 +421,9 @@ class PanoptesClient:
         """Classifications of one workflow with ``id > last_id``, oldest first (keyset paging).
 
         Pages are yielded as raw bodies (see :class:`RawPage`); the stream ends at the first
-        page without a ``next_href``, which the API sends only for an empty page.
+        page without a ``next_href``, which the API sends only for an empty page. A
+        ``next_href`` whose ``last_id`` goes back, or that leads to a page already read, ends it
+        with an error rather than a loop; one that repeats the request's ``last_id`` ends it.
         """
         href: str | None = "/classifications/project"
         params: dict[str, Any] | None = {
@@ -306,11 +432,31 @@ class PanoptesClient:
             "last_id": last_id,
             "page_size": min(page_size, MAX_PAGE_SIZE),
         }
+        read: set[str] = set()
         while href:
             page = self._get(href, params, lambda body: _raw_page(body, "classifications"))
             yield page
-            if page.next_href == href or page.empty:
+            if page.empty or page.next_href is None:
                 return
+            following = _last_id(page.next_href)
+            if following is None:  # not keyset paging after all: still never read a page twice
+                _check_new_page(read, self._page_key(page.next_href, None), "classifications")
+            elif following == last_id:  # the page again: what the server has ends here
+                log.warning(
+                    "the API's next page of workflow %d's classifications repeats last_id=%d; "
+                    "taking it as the end of the stream",
+                    workflow_id,
+                    last_id,
+                )
+                return
+            elif following < last_id:
+                raise PanoptesError(
+                    f"the API's next page of workflow {workflow_id}'s classifications starts "
+                    f"after last_id={following}, not after last_id={last_id}; stopping rather "
+                    "than reading pages again"
+                )
+            else:
+                last_id = following
             href, params = page.next_href, None
 
     def subjects(self, subject_ids: list[int]) -> list[dict[str, Any]]:
@@ -332,6 +478,65 @@ class PanoptesClient:
         params = {"project_id": project_id, "page_size": MAX_PAGE_SIZE}
         ids = [str(w.get("id")) for w in self.listing("/workflows", params, "workflows")]
         return sorted(int(i) for i in ids if i.isascii() and i.isdigit())
+
+
+class _TooSlow(Exception):
+    """A response body still arriving when its deadline passed."""
+
+
+def _read_body(response: requests.Response, within: float) -> bytes:
+    """The whole body, unless it takes more than ``within`` seconds (however steadily it comes).
+
+    Reads what the socket has, up to :data:`READ_SIZE` at a time, rather than requests' 10 kB
+    chunks (a sixth of the client's time); the connection goes back to the pool once the body
+    is all read, and is closed if the body is given up on.
+    """
+    deadline = time.monotonic() + within
+    chunks = []
+    while chunk := response.raw.read1(READ_SIZE, decode_content=True):
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            response.close()
+            received = sum(map(len, chunks))
+            raise _TooSlow(
+                f"the response was still arriving {within:g} s after its headers "
+                f"({received:,} bytes so far)"
+            )
+    return b"".join(chunks)
+
+
+def _check_new_page(read: set[str], page: str, resource: str) -> None:
+    if page in read:
+        shown = unquote(page)
+        shown = shown if len(shown) <= 120 else shown[:117] + "..."
+        raise PanoptesError(
+            f"paging {resource} went back to a page already read ({shown}); stopping rather "
+            "than reading it again"
+        )
+    read.add(page)
+
+
+def _last_id(href: str) -> int | None:
+    values = [v for k, v in parse_qsl(urlsplit(href).query) if k == "last_id"]
+    return int(values[-1]) if values and values[-1].isascii() and values[-1].isdigit() else None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the port filled in from the scheme when it is implied."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or DEFAULT_PORTS.get(scheme)
+
+
+def _origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, for messages (never its path, query or user)."""
+    scheme, host, port = _origin(url)
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}" + ("" if port in (None, DEFAULT_PORTS.get(scheme)) else f":{port}")
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
@@ -387,12 +592,18 @@ def _path(url: str) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """One line, secrets redacted before it is cut short (so no part of one is left)."""
+    text = SECRETS.redact(" ".join(str(exc).split())) or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _body_excerpt(response: requests.Response) -> str:
-    text = " ".join(response.text.split())
+def _body_excerpt(response: requests.Response, within: float) -> str:
+    """The start of an error body on one line, secrets redacted before it is cut short."""
+    try:
+        body = _read_body(response, within)
+    except (_TooSlow, requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+        return f"(body unreadable: {_describe(exc)})"
+    text = SECRETS.redact(" ".join(body.decode(errors="replace").split()))
     return text[:200] if text else "(empty body)"
 
 

@@ -1,4 +1,5 @@
-"""Pure functions turning Panoptes subject and workflow-version resources into landing rows.
+"""Pure functions turning Panoptes subject, subject-workflow-status and workflow-version
+resources into landing rows.
 
 Classifications, which come by the million, are converted in bulk by :mod:`ingest.convert`.
 
@@ -102,6 +103,36 @@ def subject_row(
         "project_id": default_project_id if project is None else parse_id(project, "project"),
         "metadata": json_text(resource.get("metadata") or {}),
         "locations": json_text(resource.get("locations") or []),
+        "created_at": optional_timestamp(resource.get("created_at"), "created_at"),
+        "updated_at": optional_timestamp(resource.get("updated_at"), "updated_at"),
+        "raw": json_text(resource),
+        "source": "api",
+        "ingested_at": ingested_at,
+    }
+
+
+def subject_workflow_status_row(
+    resource: dict[str, Any], workflow_id: int, project_id: int, ingested_at: datetime
+) -> dict[str, Any]:
+    """One ``raw/subject_workflow_statuses`` row from a ``/subject_workflow_statuses`` resource:
+    Panoptes' classification count of one subject in one workflow, and its retirement."""
+    links = _links(resource, "subject workflow status")
+    linked_workflow = links.get("workflow")
+    if linked_workflow is not None:
+        workflow_id = parse_id(linked_workflow, "links.workflow")
+    count = resource.get("classifications_count")
+    if type(count) is not int or count < 0:
+        raise RecordError(f"classifications_count is not a count: {_excerpt(count)}")
+    reason = resource.get("retirement_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise RecordError(f"retirement_reason is not text: {_excerpt(reason)}")
+    return {
+        "subject_id": parse_id(links.get("subject"), "links.subject"),
+        "workflow_id": workflow_id,
+        "project_id": project_id,
+        "classifications_count": count,
+        "retired_at": optional_timestamp(resource.get("retired_at"), "retired_at"),
+        "retirement_reason": reason,
         "created_at": optional_timestamp(resource.get("created_at"), "created_at"),
         "updated_at": optional_timestamp(resource.get("updated_at"), "updated_at"),
         "raw": json_text(resource),

@@ -17,6 +17,11 @@ DEFAULT_DATA_DIR = Path("data")
 WAREHOUSE_FILE = "warehouse.duckdb"
 DEFAULT_API_URL = "https://www.zooniverse.org/api"
 DEFAULT_LOCK_WAIT_S = 600.0
+DEFAULT_LOOKBACK_MINUTES = 60.0
+
+
+class SettingsError(ValueError):
+    """A variable of the environment that cannot be read; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -59,13 +64,20 @@ class Settings:
     | ``WAREHOUSE_DATA_DIR`` | ``data`` (under the working directory) |
     | ``WAREHOUSE_DB`` | ``$WAREHOUSE_DATA_DIR/warehouse.duckdb`` |
     | ``WAREHOUSE_LOCK_WAIT`` | 600 seconds |
+    | ``WAREHOUSE_API_LOOKBACK_MINUTES`` | 60 |
     | ``PANOPTES_API_URL`` | ``https://www.zooniverse.org/api`` |
     | ``PANOPTES_CLIENT_ID``, ``PANOPTES_CLIENT_SECRET``, ``PANOPTES_TOKEN`` | unset |
+
+    ``WAREHOUSE_API_LOOKBACK_MINUTES``: each ``ingest api`` run reads again the classifications
+    created this long before the newest one landed, and lands those it had not seen. Panoptes
+    assigns ids at insert, so a transaction that commits late makes a lower id visible after
+    higher ones were served; 0 turns this off.
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
     warehouse_db: Path = DEFAULT_DATA_DIR / WAREHOUSE_FILE
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_S
+    lookback_minutes: float = DEFAULT_LOOKBACK_MINUTES
     api_url: str = DEFAULT_API_URL
     credentials: Credentials = field(default_factory=Credentials)
 
@@ -80,6 +92,9 @@ class Settings:
             data_dir=root,
             warehouse_db=Path(database) if database else root / WAREHOUSE_FILE,
             lock_wait_seconds=float(environ.get("WAREHOUSE_LOCK_WAIT") or DEFAULT_LOCK_WAIT_S),
+            lookback_minutes=_minutes(
+                environ.get("WAREHOUSE_API_LOOKBACK_MINUTES"), DEFAULT_LOOKBACK_MINUTES
+            ),
             api_url=environ.get("PANOPTES_API_URL") or DEFAULT_API_URL,
             credentials=Credentials.from_env(environ),
         )
@@ -97,3 +112,18 @@ class Settings:
             "WAREHOUSE_DB": str(self.warehouse_db.resolve()),
             "WAREHOUSE_LOCK_WAIT": str(self.lock_wait_seconds),
         }
+
+
+def _minutes(text: str | None, default: float) -> float:
+    """A non-negative number of minutes from the environment; unset or empty is ``default``."""
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise SettingsError(
+            f"WAREHOUSE_API_LOOKBACK_MINUTES must be a number of minutes (0 or more), got {text!r}"
+        )
+    return value

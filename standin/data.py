@@ -2,13 +2,20 @@
 
 Classifications can be published gradually (new arrivals), and subject workflow statuses are
 counted from the classifications visible at the time of the request, unless a test sets them.
+
+Tests can switch on the ways Panoptes' classification stream misbehaves at the data level:
+ids that become visible late (:meth:`StandInData.hide`, then :meth:`StandInData.reveal`), ids
+served out of order (:meth:`StandInData.defer`), pages that overlap (``overlap``) and a
+resource served as given bytes (:meth:`StandInData.replace_body`).
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -23,14 +30,24 @@ class _Index:
         self.bodies = [b for _, b in pairs]
 
     def after(
-        self, last_id: int, visible_until: float, offset: int, limit: int
-    ) -> tuple[list[bytes], int]:
-        """Up to ``limit`` bodies with ids above ``last_id``, and the largest id among them."""
-        start = bisect.bisect_right(self.ids, last_id) + offset
-        stop = min(bisect.bisect_right(self.ids, visible_until), start + limit)
-        if start >= stop:
-            return [], last_id
-        return self.bodies[start:stop], int(self.ids[stop - 1])
+        self,
+        last_id: int,
+        visible_until: float,
+        offset: int,
+        limit: int,
+        withheld: Collection[int] = (),
+    ) -> list[int]:
+        """Positions of up to ``limit`` resources with ids above ``last_id``, none withheld."""
+        start = bisect.bisect_right(self.ids, last_id)
+        stop = bisect.bisect_right(self.ids, visible_until)
+        if not withheld:
+            return list(range(start + offset, min(stop, start + offset + limit)))
+        shown = (i for i in range(start, stop) if self.ids[i] not in withheld)
+        return list(itertools.islice(shown, offset, offset + limit))
+
+    def position(self, cid: int) -> int | None:
+        at = bisect.bisect_left(self.ids, cid)
+        return at if at < len(self.ids) and self.ids[at] == cid else None
 
 
 class StandInData:
@@ -59,12 +76,7 @@ class StandInData:
             by_stream.setdefault((project, None), []).append((position, body))
             if cid is not None:
                 self.classification_ids.append(cid)
-                for subject in links.get("subjects") or []:
-                    if (subject_id := numeric_id(subject)) is not None:
-                        moment = str(resource.get("created_at") or "")
-                        self._classified.setdefault((subject_id, workflow), []).append(
-                            (cid, moment)
-                        )
+                self._count_for_statuses(cid, workflow, resource)
         self.classification_ids.sort()
         for classified in self._classified.values():
             classified.sort()
@@ -74,6 +86,19 @@ class StandInData:
         self.workflow_versions = workflow_versions
         self.visible_until = math.inf
         self.status_overrides: dict[tuple[int, int], dict[str, Any]] = {}
+        self.hidden: set[int] = set()
+        self.deferred: dict[int, int] = {}
+        self.overlap = 0
+
+    def _count_for_statuses(self, cid: int, workflow: int, resource: dict[str, Any]) -> None:
+        """Count a classification towards its subjects' statuses, as Panoptes would have stored
+        it: one the test made unreadable (no timestamp) is not one Panoptes counted."""
+        moment = resource.get("created_at")
+        if not isinstance(moment, str) or not _is_timestamp(moment):
+            return
+        for subject in (resource.get("links") or {}).get("subjects") or []:
+            if (subject_id := numeric_id(subject)) is not None:
+                self._classified.setdefault((subject_id, workflow), []).append((cid, moment))
 
     @classmethod
     def from_sample(cls, sample: Any) -> StandInData:
@@ -90,12 +115,52 @@ class StandInData:
     def publish_all(self) -> None:
         self.visible_until = math.inf
 
+    def hide(self, ids: Iterable[int]) -> None:
+        """Serve these ids to nobody until :meth:`reveal`: rows of a transaction that commits
+        after rows with higher ids were already served (Panoptes assigns ids at insert)."""
+        self.hidden.update(ids)
+
+    def reveal(self, ids: Iterable[int] | None = None) -> None:
+        """Make hidden ids visible (all of them by default)."""
+        if ids is None:
+            self.hidden.clear()
+        else:
+            self.hidden.difference_update(ids)
+
+    def defer(self, ids: Iterable[int], until: int) -> None:
+        """Serve these ids out of order: held back until a request asks after ``until`` or
+        beyond, then added once at the end of that page (whose ids then go down)."""
+        self.deferred.update(dict.fromkeys(ids, until))
+
+    def replace_body(self, cid: int, body: bytes) -> None:
+        """Serve classification ``cid`` as exactly these bytes (e.g. JSON the encoder refuses)."""
+        for index in self._streams.values():
+            if (at := index.position(cid)) is not None:
+                index.bodies[at] = body
+
     def classifications(
         self, project_id: int, workflow_id: int | None, last_id: int, offset: int, limit: int
     ) -> tuple[list[bytes], int]:
-        """A page of one stream and the id its ``next_href`` continues after."""
+        """A page of one stream and the id its ``next_href`` continues after.
+
+        With ``overlap`` set, that id is ``overlap`` ids before the page's last one, so the next
+        page serves them again.
+        """
         index = self._streams.get((project_id, workflow_id))
-        return index.after(last_id, self.visible_until, offset, limit) if index else ([], last_id)
+        if index is None:
+            return [], last_id
+        withheld = self.hidden | self.deferred.keys()
+        positions = index.after(last_id, self.visible_until, offset, limit, withheld)
+        if not positions:
+            return [], last_id
+        continue_after = int(index.ids[positions[max(0, len(positions) - 1 - self.overlap)]])
+        bodies = [index.bodies[at] for at in positions]
+        due = sorted(cid for cid, until in self.deferred.items() if last_id >= until)
+        for cid in due:
+            del self.deferred[cid]
+            if (at := index.position(cid)) is not None:
+                bodies.append(index.bodies[at])
+        return bodies, continue_after
 
     def subject_workflow_statuses(
         self, workflow_id: int | None, subject_id: int | None
@@ -148,3 +213,11 @@ def numeric_id(value: Any) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return None
+
+
+def _is_timestamp(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

@@ -8,10 +8,30 @@ ordinary paging. The
 ``Accept: application/vnd.api+json; version=1`` header is required (404 without it), and
 classification and workflow-version reads need a valid bearer token (401 otherwise).
 
-Faults can be switched on to test clients: HTTP errors, 429 with ``Retry-After``, delays,
-requests held unanswered until released, dropped connections, bodies cut short or not JSON, and
-tokens revoked mid-stream. Every request is recorded (never the token itself) so tests can
-assert what a client asked for.
+Faults can be switched on to test clients (:class:`Fault`; ``kind[,option=value...]`` on the
+command line):
+
+- ``status``: answer with HTTP ``status`` (default 503);
+- ``rate_limit``: 429 with ``Retry-After: seconds``;
+- ``delay``: wait ``seconds`` before answering;
+- ``hold``: leave the request unanswered until released;
+- ``reset``: drop the connection with a TCP reset;
+- ``truncate``: send half the body promised, then drop the connection;
+- ``garbage``: a 200 whose body is not JSON;
+- ``expire_tokens``: revoke every token issued, then answer (so with a 401);
+- ``drip``: send the body one byte every ``seconds``;
+- ``loop_next``: the page's ``next_href`` points back to the first page the fault was applied
+  to (that page itself, when it has no next page), so paging never ends;
+- ``foreign_next``: the page's ``next_href`` is an absolute URL on ``host``;
+- ``echo``: HTTP ``status`` (default 503) whose error message repeats the request's
+  ``Authorization`` header and body, followed by the whole request as JSON and URL-encoded;
+- ``redirect``: 307 (or ``status=308``) to the same path on ``host``;
+- ``token_redirect``: a ``redirect`` with ``path`` defaulting to ``/oauth/token``.
+
+Every option: ``times=N`` (default 1), ``after=N`` matching requests first (default 0),
+``path=/prefix`` (with or without ``/api``), ``status=N``, ``seconds=S``, ``host=HOST[:PORT]``
+(or a whole ``scheme://host:port``). Every request is recorded (never the token itself) so
+tests can assert what a client asked for.
 """
 
 from __future__ import annotations
@@ -28,7 +48,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import orjson
 
@@ -50,7 +70,20 @@ FAULT_KINDS = (
     "truncate",
     "garbage",
     "expire_tokens",
+    "drip",
+    "loop_next",
+    "foreign_next",
+    "echo",
+    "redirect",
+    "token_redirect",
 )
+# Faults that change conditions, after which the request is served normally.
+_PREPARING = frozenset({"delay", "hold", "expire_tokens"})
+# Faults that answer in place of the resource.
+_ANSWERING = frozenset(
+    {"status", "rate_limit", "garbage", "reset", "echo", "redirect", "token_redirect"}
+)
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 _LINKS = {
     "classifications": {
@@ -100,7 +133,7 @@ class Fault:
 
     A ``hold`` leaves its requests unanswered until :meth:`release` (from the command line: a
     server that hangs). ``held`` is set once one is waiting, so a test can act while a client
-    is known to be stopped at that request.
+    is known to be stopped at that request. The kinds are listed in the module's docstring.
     """
 
     kind: str
@@ -109,6 +142,8 @@ class Fault:
     status: int = 503
     seconds: float = 1.0
     after: int = 0
+    host: str = ""
+    anchor: str | None = field(default=None, init=False, repr=False, compare=False)
     held: threading.Event = field(
         default_factory=threading.Event, init=False, repr=False, compare=False
     )
@@ -119,12 +154,22 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {self.kind!r}; choose from {', '.join(FAULT_KINDS)}")
+        if self.kind == "token_redirect" and not self.path:
+            self.path = "/oauth/token"
+        if self.kind in ("foreign_next", "redirect", "token_redirect") and not self.host:
+            raise ValueError(f"fault {self.kind!r} needs host=HOST[:PORT]")
+
+    @property
+    def origin(self) -> str:
+        """``host`` as ``scheme://host[:port]``."""
+        return self.host if "://" in self.host else f"http://{self.host}"
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
-        """Parse ``kind[,times=N][,path=/x][,status=N][,seconds=S][,after=N]``.
+        """Parse ``kind[,times=N][,path=/x][,status=N][,seconds=S][,after=N][,host=H]``.
 
-        For example ``rate_limit,seconds=2`` or ``status,status=503,times=3,path=/subjects``.
+        For example ``rate_limit,seconds=2``, ``status,status=503,times=3,path=/subjects`` or
+        ``foreign_next,host=localhost:8001``.
         """
         kind, *options = [part.strip() for part in spec.split(",")]
         values: dict[str, Any] = {}
@@ -134,7 +179,7 @@ class Fault:
                 values[key] = int(value)
             elif key == "seconds":
                 values[key] = float(value)
-            elif key == "path":
+            elif key in ("path", "host"):
                 values[key] = value
             else:
                 raise ValueError(f"unknown fault option {key!r} in {spec!r}")
@@ -326,21 +371,25 @@ class _Handler(BaseHTTPRequestHandler):
         entry = RecordedRequest(method, parts.path, params, authorized=token is not None)
         body = self._read_body() if method == "POST" else b""
         fault = self.api.faults.take(parts.path)
-        if fault is not None and fault.kind in ("delay", "hold", "expire_tokens"):
+        if fault is not None and fault.kind in _PREPARING:
             self._prepare(fault)
             fault = None
-        if fault is not None and fault.kind not in ("truncate",):
-            self._misbehave(fault, entry)
+        if fault is not None and fault.kind in _ANSWERING:
+            self._misbehave(fault, entry, body)
             self.api.record(entry)
             return
         status, payload, headers = self._route(method, parts.path, params, token, body)
         entry.status = status
         self.api.record(entry)
-        if fault is not None:  # truncate: promise the whole body, send half, drop the line
+        if fault is None:
+            self._send(status, payload, headers)
+        elif fault.kind == "truncate":  # promise the whole body, send half, drop the line
             self._send(status, payload[: len(payload) // 2], headers, length=len(payload))
             self._reset()
-            return
-        self._send(status, payload, headers)
+        elif fault.kind == "drip":
+            self._send(status, payload, headers, drip=fault.seconds)
+        else:  # loop_next, foreign_next
+            self._send(status, _with_next_href(fault, parts.path, params, payload), headers)
 
     def _route(
         self, method: str, path: str, params: dict[str, str], token: str | None, body: bytes
@@ -512,16 +561,29 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(
-        self, status: int, payload: bytes, headers: dict[str, str], length: int | None = None
+        self,
+        status: int,
+        payload: bytes,
+        headers: dict[str, str],
+        length: int | None = None,
+        drip: float | None = None,
     ) -> None:
+        """Answer; with ``drip``, one byte of the body every ``drip`` seconds."""
         self.send_response(status)
         self.send_header("Content-Type", headers.pop("Content-Type", ACCEPT))
         self.send_header("Content-Length", str(len(payload) if length is None else length))
         for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(payload)
+        if drip is None:
+            self.wfile.write(payload)
+            self.wfile.flush()
+            return
         self.wfile.flush()
+        for i in range(len(payload)):  # until the client hangs up (a ConnectionError ends it)
+            time.sleep(drip)
+            self.wfile.write(payload[i : i + 1])
+            self.wfile.flush()
 
     def _prepare(self, fault: Fault) -> None:
         """Faults that change conditions, after which the request is served normally."""
@@ -533,8 +595,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.kind == "expire_tokens":
             self.api.revoke_tokens()
 
-    def _misbehave(self, fault: Fault, entry: RecordedRequest) -> None:
-        """Answer with an error, a rate limit, a body that is not JSON, or no answer at all."""
+    def _misbehave(self, fault: Fault, entry: RecordedRequest, body: bytes) -> None:
+        """Answer with an error, a rate limit, a body that is not JSON, an echo of the request,
+        a redirect, or no answer at all."""
         if fault.kind == "status":
             entry.status = fault.status
             self._send(*_error(fault.status, "Simulated failure"))
@@ -543,6 +606,23 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload, headers = _error(429, "Rate limit exceeded")
             headers["Retry-After"] = str(math.ceil(fault.seconds))
             self._send(status, payload, headers)
+        elif fault.kind == "echo":
+            entry.status = fault.status
+            request = {
+                "request_line": self.requestline,
+                "headers": dict(self.headers.items()),
+                "body": body.decode(errors="replace"),
+            }
+            credentials = self.headers.get("Authorization", "no Authorization")
+            message = f"Simulated failure for {credentials} {request['body']}".strip()
+            document = {
+                "errors": [{"message": message, "request": request}],
+                "request_urlencoded": quote(orjson.dumps(request), safe=""),
+            }
+            self._send(fault.status, orjson.dumps(document), {})
+        elif fault.kind in ("redirect", "token_redirect"):
+            entry.status = fault.status if fault.status in _REDIRECT_STATUSES else 307
+            self._send(entry.status, b"", {"Location": fault.origin + self.path})
         elif fault.kind == "garbage":
             entry.status = 200
             self._send(
@@ -575,6 +655,27 @@ def _ok(name: str, items: list[bytes], meta: dict[str, Any]) -> tuple[int, bytes
         + b"}"
     )
     return 200, body, {}
+
+
+def _with_next_href(fault: Fault, path: str, params: dict[str, str], payload: bytes) -> bytes:
+    """A listing page whose ``next_href`` loops back (``loop_next``) or leaves for another host
+    (``foreign_next``); any other body is left as it is."""
+    try:
+        document = orjson.loads(payload)
+        (meta,) = document["meta"].values()
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+        return payload
+    here = path.removeprefix("/api") + "?" + urlencode(sorted(params.items()))
+    if fault.kind == "foreign_next":
+        meta["next_href"] = fault.origin + "/api" + (meta.get("next_href") or here)
+    else:
+        if fault.anchor is None:
+            fault.anchor = here
+        if here != fault.anchor:
+            meta["next_href"] = fault.anchor
+        elif not meta.get("next_href"):
+            meta["next_href"] = here
+    return orjson.dumps(document)
 
 
 def _meta(

@@ -80,7 +80,8 @@ def _add_dashboard(commands: argparse._SubParsersAction) -> None:
         "dashboard",
         help="serve a live dashboard over the published parquet marts (offline)",
         description="Serve a dashboard over $WAREHOUSE_DATA_DIR/marts/*.parquet: new "
-        "classifications per hour and day per workflow, subjects reaching the retirement count, "
+        "classifications per hour and day per workflow, retired subjects (as Panoptes reports "
+        "them, else those reaching --retirement-count), "
         "the vote-fraction distribution of each question, and a page per subject. Reads only the "
         "published parquet, so it never blocks a dbt build.",
     )
@@ -90,7 +91,8 @@ def _add_dashboard(commands: argparse._SubParsersAction) -> None:
         "--retirement-count",
         type=positive_int,
         default=40,
-        help="classifications after which a subject counts as retired (default 40)",
+        help="classifications after which a subject counts as retired while no Panoptes "
+        "subject workflow status has landed (default 40)",
     )
     add_data_dir(dashboard)
     dashboard.set_defaults(run=_run_dashboard)
@@ -249,8 +251,11 @@ def _add_standin(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="SPEC",
-        help="misbehave, e.g. 'rate_limit,times=2,seconds=1' or "
-        "'status,status=503,path=/classifications'; repeat for several (default: none)",
+        help="misbehave: KIND[,times=N][,after=N][,path=/x][,status=N][,seconds=S][,host=H:P], "
+        "KIND one of status, rate_limit, delay, hold, reset, truncate, garbage, expire_tokens, "
+        "drip, loop_next, foreign_next, echo, redirect, token_redirect; "
+        "e.g. 'rate_limit,times=2,seconds=1' or 'drip,seconds=0.5,path=/classifications'; "
+        "repeat for several (default: none)",
     )
     standin.set_defaults(run=_run_standin)
 

@@ -35,6 +35,8 @@ class Marts:
     """Queries over the published marts; each call opens its own in-memory DuckDB."""
 
     def __init__(self, directory: Path, retirement_count: int) -> None:
+        """``retirement_count`` estimates retirement (subjects with at least that many
+        classifications) only while no Panoptes subject workflow status has landed."""
         self.directory = directory
         self.retirement_count = retirement_count
 
@@ -67,7 +69,7 @@ class Marts:
             "published_at": _iso(max(published)) if published else None,
             "retirement_count": self.retirement_count,
             "schemas": [row["schema_name"] for row in schemas],
-            **(totals[0] if totals else {"subjects": 0, "classifications": 0, "retired": 0}),
+            **(totals[0] if totals else _NO_TOTALS),
         }
 
     def activity(self, bucket: str, periods: int | None = None) -> list[dict]:
@@ -82,7 +84,8 @@ class Marts:
         )
 
     def retirement(self) -> list[dict]:
-        """How many subjects have each number of classifications (capped at twice the limit)."""
+        """How many subjects have each number of classifications (capped at twice the limit),
+        and how many of them are retired (Panoptes' statuses, else the estimate)."""
         return self._rows(
             "dashboard_retirement", {"retirement_count": self.retirement_count}, subjects="subjects"
         )
@@ -119,6 +122,9 @@ class Marts:
             return None
         votes = self._rows("dashboard_subject_votes", params, vote_counts="vote_counts")
         return {**found[0], "votes": votes}
+
+
+_NO_TOTALS = {"subjects": 0, "classifications": 0, "retirement_from_panoptes": False, "retired": 0}
 
 
 def serve(marts: Marts, host: str = "127.0.0.1", port: int = 8050) -> ThreadingHTTPServer:

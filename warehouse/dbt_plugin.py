@@ -2,8 +2,8 @@
 
 It holds the writer lock shared with ``ingest`` runs for the whole life of the process, makes
 sure ``marts/`` exists for the hook that publishes the marts as parquet (SQL cannot create a
-directory), and that ``raw/rejected/`` has a file for its staging view to read on a landing
-where nothing was ever set aside.
+directory), and that ``raw/rejected/`` and ``raw/subject_workflow_statuses/`` have a file for
+their staging views to read on a landing where nothing was ever set aside, or no status landed.
 """
 
 from __future__ import annotations
@@ -29,4 +29,6 @@ class Plugin(BasePlugin):
         wait = plugin_config.get("wait_seconds")
         _held.append(acquire(settings.data_dir, None if wait in (None, "") else float(wait)))
         settings.marts_dir.mkdir(parents=True, exist_ok=True)
-        Landing(settings.data_dir).ensure_rejected_readable()
+        landing = Landing(settings.data_dir)
+        landing.ensure_rejected_readable()
+        landing.ensure_statuses_readable()

@@ -1,7 +1,8 @@
 -- A Lab classifications export (view export_csv) to landing rows, each with its disposition:
--- land, landed (its id is in landed_classification_ids) or reject (with its reason). Answer
--- labels become indices through the task maps of the row's workflow version (table
--- versions), and a dropdown's selections ({select_label, option, value, label}) the API's
+-- land, landed (its id is in landed_classification_ids), repeated (its id is in
+-- repeated_classification_ids: the file holds it more than once) or reject (with its
+-- reason). Answer labels become indices through the task maps of the row's workflow version
+-- (table versions), and a dropdown's selections ({select_label, option, value, label}) the API's
 -- {value, option}; the project comes from workflow_projects, else $default_project.
 --
 -- The linter takes the fields of a lambda's parameter (a.task) for columns of a table `a`,
@@ -161,6 +162,12 @@ select
                 select landed.classification_id from landed_classification_ids as landed
             )
             then 'landed'
+        -- the file holds it more than once: one copy lands (ingest/sql/one_copy_each.sql)
+        when
+            checked.classification_id_number in (
+                select repeated.classification_id from repeated_classification_ids as repeated
+            )
+            then 'repeated'
         else 'land'
     end as disposition,
     coalesce(checked.row_problem, checked.annotation_problems[1]) as reason,

@@ -1,7 +1,13 @@
 -- Raw /classifications pages (table batch: page_number, page) to one row per classification
--- with its disposition: land, reject (with the first reason that applies), already_landed (id
--- at or below $after_id) or other_stream (not $project_id / $workflow_id). A page that is not
--- JSON is one rejected row holding the whole page.
+-- served, with its disposition:
+--   land          new, of this stream ($project_id / $workflow_id);
+--   reject        cannot land, with the first reason that applies;
+--   repeated      served again in this batch (the first one counts);
+--   seen          landed or set aside already (tables seen and landed_files; without an
+--                 id, the md5 of its raw text in table seen_unidentified);
+--   other_stream  of another project or workflow.
+-- A page that is not JSON is one rejected row holding the whole page (whole_page true). Table
+-- unreadable adds resources set aside before they reach here, with their reason.
 with pages as (
     select
         page_number,
@@ -11,12 +17,15 @@ with pages as (
 ),
 
 classifications as (
-    select unnest(pages.body.classifications) as classification
+    select
+        page_number,
+        unnest(pages.body.classifications) as classification
     from pages
 ),
 
 parsed as (
     select
+        page_number,
         classification,
         json_transform(
             classification,
@@ -29,6 +38,7 @@ parsed as (
 
 typed as (
     select
+        page_number,
         classification,
         r,
         parsed_id(r.id) as classification_id,
@@ -72,34 +82,89 @@ checked as (
                 then 'metadata is not an object'
         end as reason
     from typed
+),
+
+served as (
+    select
+        page_number,
+        reason,
+        classification_id,
+        project_id,
+        workflow_id,
+        json_extract_string(r.metadata, '$.workflow_version') as workflow_version,
+        user_id,
+        subject_ids,
+        created_at,
+        r.annotations::varchar as annotations,
+        r.metadata::varchar as metadata,
+        classification::varchar as raw,
+        false as whole_page
+    from checked
+
+    -- a page that is not JSON, and resources set aside before: only these columns
+    union all by name
+
+    select
+        page_number,
+        'page is not valid JSON (page ' || page_number || ' of the batch)' as reason,
+        page as raw,
+        true as whole_page
+    from pages
+    where body is null
+
+    union all by name
+
+    select
+        page_number,
+        reason,
+        classification_id,
+        raw,
+        false as whole_page
+    from unreadable
+),
+
+ranked as (
+    select
+        *,
+        -- one landed and one set aside per id at most; without an id, one per text
+        row_number() over (
+            partition by
+                classification_id,
+                reason is null,
+                case when classification_id is null then raw end
+            order by page_number
+        ) as nth
+    from served
+),
+
+-- the ids of seen and landed_files that this batch holds: the batch is the small side of each
+-- join, so DuckDB reads only the parts within the batch's ids
+seen_here as (
+    select seen.classification_id
+    from seen
+    semi join ranked using (classification_id)
+
+    union all
+
+    select landed_files.classification_id
+    from landed_files
+    semi join ranked using (classification_id)
 )
 
-select -- noqa: AM07
-    case
-        when reason is not null then 'reject'
-        when project_id <> $project_id or workflow_id <> $workflow_id then 'other_stream'
-        when classification_id <= $after_id then 'already_landed'
-        else 'land'
-    end as disposition,
-    reason,
-    classification_id,
-    project_id,
-    workflow_id,
-    json_extract_string(r.metadata, '$.workflow_version') as workflow_version,
-    user_id,
-    subject_ids,
-    created_at,
-    r.annotations::varchar as annotations,
-    r.metadata::varchar as metadata,
-    classification::varchar as raw
-from checked
-
--- a page that is not JSON: only these columns, the others null
-union all by name
-
 select
-    'reject' as disposition,
-    'page is not valid JSON (page ' || page_number || ' of the batch)' as reason,
-    page as raw
-from pages
-where body is null
+    ranked.* exclude (nth),
+    case
+        when ranked.nth > 1 then 'repeated'
+        when ranked.classification_id in (select seen_here.classification_id from seen_here)
+            then 'seen'
+        when
+            md5(case when ranked.classification_id is null then ranked.raw end) in (
+                select seen_unidentified.raw_md5 from seen_unidentified
+            )
+            then 'seen'
+        when ranked.reason is not null then 'reject'
+        when ranked.project_id <> $project_id or ranked.workflow_id <> $workflow_id
+            then 'other_stream'
+        else 'land'
+    end as disposition
+from ranked

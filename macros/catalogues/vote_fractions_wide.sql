@@ -77,7 +77,9 @@ catalogued_subjects as (
     from vote_counts
     {{ semi_join() }} changed_subjects using (subject_id)
     group by vote_counts.subject_id
-    having max(vote_counts.total_votes) >= {{ var('catalogue_min_total_votes', 0) | int }}
+    having
+        max(vote_counts.total_votes)
+        >= {{ numeric_var('catalogue_min_total_votes', 0, integer=true, minimum=0) }}
 ),
 
 -- One PIVOT (the IN list fixed when the model compiles) groups once and fills every column

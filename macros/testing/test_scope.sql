@@ -5,9 +5,11 @@
     turns the placeholder __new_rows__ (set for every test in dbt_project.yml) into:
     - `_loaded_at` >= this run's start for relations with that column (incremental models and
       marts: the rows this run wrote; everything after a full refresh);
-    - `ingested_at` newer than what the previous build processed, for the landing and its
-      staging views;
-    - no filter for anything else (seeds, small intermediate tables).
+    - the rows of the landed files that `derived` had not taken before this run, for the
+      staging views over the landing (by their `landed_file`): a file landed late is tested
+      whatever its rows' ingested_at;
+    - no filter for anything else (seeds, small intermediate tables, views without
+      landed_file).
     Each incremental model replaces rows by its unique key, so old rows cannot collide with new
     ones; `dbt build --vars '{test_all_rows: true}'` tests every row all the same. -#}
 {% macro get_where_subquery(relation) -%}
@@ -22,7 +24,7 @@
 {%- endmacro %}
 
 {% macro new_rows_filter(relation) -%}
-    {%- if var('test_all_rows', false) or not execute or load_relation(relation) is none -%}
+    {%- if boolean_var('test_all_rows', false) or not execute or load_relation(relation) is none -%}
         {%- do return('true') -%}
     {%- endif -%}
     {%- set columns = query_columns('select * from ' ~ relation) -%}
@@ -30,10 +32,12 @@
         {%- do return('_loaded_at >= ' ~ run_started_timestamp()) -%}
     {%- endif -%}
     {%- set derived = built_relation('derived') -%}
-    {%- if 'ingested_at' in columns and derived is not none -%}
+    {%- if 'landed_file' in columns and derived is not none
+        and 'landed_file' in query_columns('select * from ' ~ derived) -%}
         {%- do return(
-            "ingested_at > (select coalesce(max(built.ingested_at), " ~ earliest_timestamp() ~ ") from "
-            ~ derived ~ " as built where built._loaded_at < " ~ run_started_timestamp() ~ ")"
+            "landed_file not in (select distinct built.landed_file from " ~ derived
+            ~ " as built where built._loaded_at < " ~ run_started_timestamp()
+            ~ " and built.landed_file is not null)"
         ) -%}
     {%- endif -%}
     {%- do return('true') -%}

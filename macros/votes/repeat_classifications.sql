@@ -9,12 +9,7 @@
     One grouping per volunteer and subject (arg_min / arg_max) rather than a window over every
     vote: the window sorted each vote row, about a fifth of vote_counts' time at a million. -#}
 {% macro repeat_classification_filter(votes) -%}
-    {%- set policy = var('repeat_classifications', 'first') -%}
-    {%- if policy not in ('first', 'last', 'all') -%}
-        {{ exceptions.raise_compiler_error(
-            "var repeat_classifications must be first, last or all, not '" ~ policy ~ "'"
-        ) }}
-    {%- endif -%}
+    {%- set policy = choice_var('repeat_classifications', 'first', ['first', 'last', 'all']) -%}
     select distinct
         schema_name,
         classification_id

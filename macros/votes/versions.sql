@@ -45,11 +45,12 @@
     classified_before (exclusive); true when neither is set. -#}
 {% macro classified_in_window(created_at) -%}
     {%- set conditions = [] -%}
-    {%- if var('classified_after', none) -%}
-        {%- do conditions.append(created_at ~ " >= cast(" ~ sql_string(var('classified_after')) ~ " as timestamp)") -%}
+    {%- set after, before = date_var('classified_after'), date_var('classified_before') -%}
+    {%- if after -%}
+        {%- do conditions.append(created_at ~ " >= cast(" ~ sql_string(after) ~ " as timestamp)") -%}
     {%- endif -%}
-    {%- if var('classified_before', none) -%}
-        {%- do conditions.append(created_at ~ " < cast(" ~ sql_string(var('classified_before')) ~ " as timestamp)") -%}
+    {%- if before -%}
+        {%- do conditions.append(created_at ~ " < cast(" ~ sql_string(before) ~ " as timestamp)") -%}
     {%- endif -%}
     ({{ conditions | join(' and ') if conditions else 'true' }})
 {%- endmacro %}

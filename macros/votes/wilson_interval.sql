@@ -13,12 +13,7 @@
 {#- The critical value z of a two-sided interval at var('fraction_interval_level'): the normal
     quantile at 1 - (1 - level) / 2, found by bisection on the CDF when the project compiles. -#}
 {% macro interval_z() -%}
-    {%- set level = var('fraction_interval_level', 0.8) | float -%}
-    {%- if not (0 < level <= 0.9999) -%}
-        {{ exceptions.raise_compiler_error(
-            "var fraction_interval_level must be above 0 and at most 0.9999, not " ~ level
-        ) }}
-    {%- endif -%}
+    {%- set level = numeric_var('fraction_interval_level', 0.8, above=0, maximum=0.9999) -%}
     {%- set target = 1 - (1 - level) / 2 -%}
     {%- set ns = namespace(low=0.0, high=6.0) -%}
     {%- for _ in range(64) -%}

@@ -1,6 +1,8 @@
 -- One row per classification and annotation, labelled through the classification's own
--- workflow version. Incremental: each run takes the classifications landed since the last
--- one, plus any kept here with an unknown workflow version whose version has landed since.
+-- workflow version, with the landed file it was read from. Incremental: each run takes the
+-- classifications of every landed file it has not taken yet, whatever their ingested_at (a
+-- clock stepped back, a landing copied in from another machine), plus any kept here with an
+-- unknown workflow version whose version has landed since.
 {{
     config(
         materialized=incremental_where_supported(),
@@ -24,10 +26,17 @@ versions as (
 ),
 
 {% if is_incremental() %}
+    -- the files taken so far. A file not among them is taken whole: what staging keeps of it
+    -- (a classification's first landing; an earlier one than derived holds replaces that)
+    processed_files as (
+        select distinct previous_runs.landed_file
+        from {{ this }} as previous_runs
+    ),
+
     newly_landed as (
-        select *
+        select classifications.*
         from classifications
-        where classifications.ingested_at > {{ high_water_mark('ingested_at') }}
+        {{ anti_join() }} processed_files using (landed_file)
     ),
 
     version_now_known as (
@@ -41,15 +50,15 @@ versions as (
         where not waiting.is_version_known
     ),
 
-    -- disjoint: rows already derived landed at or before the high-water mark (a union that
-    -- removed duplicates would compare every column of every row: seconds at a million)
+    -- disjoint: rows already derived come from processed files (a union that removed
+    -- duplicates would compare every column of every row: seconds at a million)
     to_derive as (
         select * from newly_landed
         union all
         select classifications.*
         from classifications
         {{ semi_join() }} version_now_known using (classification_id)
-        where classifications.ingested_at <= {{ high_water_mark('ingested_at') }}
+        {{ semi_join() }} processed_files using (landed_file)
     ),
 {% else %}
     to_derive as (
@@ -68,6 +77,7 @@ annotation_rows as (
         user_id,
         created_at,
         ingested_at,
+        landed_file,
         task_keys,
         {{ unnest_with_index('annotation_list', 'annotation_index', 'annotation') }}
     from (
@@ -94,6 +104,7 @@ annotations as (
         user_id,
         created_at,
         ingested_at,
+        landed_file,
         annotation_index,
         annotation.task,
         annotation.value,
@@ -134,7 +145,8 @@ labelled as (
         version_tasks.answer_labels as version_answer_labels,
         known_versions.workflow_id is not null as is_version_known,
         annotations.is_task_answered_again,
-        annotations.ingested_at
+        annotations.ingested_at,
+        annotations.landed_file
     from annotations
     left join known_versions
         on
@@ -169,6 +181,7 @@ final as (
         is_version_known,
         is_task_answered_again,
         ingested_at,
+        landed_file,
         case
             when version_answer_labels is not null
                 then {{ list_map(

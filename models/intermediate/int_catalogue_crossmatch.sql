@@ -5,10 +5,7 @@
 {%- set name_column = quoted_identifier(var('external_catalogue_name_column', 'iauname')) %}
 {%- set ra_column = quoted_identifier(var('external_catalogue_ra_column', 'ra')) %}
 {%- set dec_column = quoted_identifier(var('external_catalogue_dec_column', 'dec')) %}
-{%- set radius_arcsec = var('crossmatch_radius_arcsec', 2.0) | float %}
-{%- if radius_arcsec <= 0 %}
-    {{ exceptions.raise_compiler_error("var crossmatch_radius_arcsec must be positive") }}
-{%- endif %}
+{%- set radius_arcsec = numeric_var('crossmatch_radius_arcsec', 2.0, above=0) %}
 {%- set band_degrees = radius_arcsec / 3600 %}
 
 with subjects as (

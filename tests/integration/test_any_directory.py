@@ -4,6 +4,7 @@ Built as a user's plain `dbt build` in the repository builds it (the data direct
 database in it and the external catalogue given as paths relative to the project root), the
 file is opened read-only by another process in another directory, as a BI tool or a notebook
 opens it: every table and view in it reads, and the marts are where analysts look for them.
+The data directory's path holds a quote and a space, which every SQL literal of a path escapes.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ MARTS = {
     "superluminous_supernovae_vote_fractions",  # written by gz-warehouse schema init
     "outstanding_rejections",
     "vote_accounting",
+    "classification_count_mismatches",
 }
 SEEDS = {"question_answer_schema", "workflow_schema", "label_aliases", "excluded_volunteers"}
 
@@ -73,7 +75,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, small_sample) -> Path:
-    root = tmp_path_factory.mktemp("any_directory")
+    root = tmp_path_factory.mktemp("any_directory") / "Zooniverse's own data"
     with standin_server(StandInData.from_sample(small_sample)) as api:
         assert run_ingest(api, root / "data", "--workflow-id", str(WORKFLOW_ID)).returncode == 0
     with (root / "data" / "nsa.csv").open("w", newline="") as handle:
@@ -110,6 +112,17 @@ def test_every_relation_reads_from_another_directory(built, tmp_path):
     assert read["votes"] > 0
 
 
+def test_a_data_directory_with_a_quote_and_a_space_is_read_as_it_is(built, small_sample):
+    assert "'" in str(built.parent) and " " in str(built.parent)
+    with duckdb.connect(str(built), read_only=True) as con:
+        [(landed,)] = con.execute(
+            "select count(*) from staging.stg_panoptes__classifications"
+        ).fetchall()
+    assert landed == len(small_sample.classifications)
+    published = {p.stem for p in (built.parent / "marts").glob("*.parquet")}
+    assert "vote_counts" in published
+
+
 def relations_by_schema(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """The names of the tables and views of each schema of a warehouse."""
     schemas: dict[str, set[str]] = {}
@@ -135,6 +148,7 @@ def test_each_layer_has_its_schema_and_the_marts_stay_in_main(built):
         "stg_panoptes__subjects",
         "stg_panoptes__workflow_versions",
         "stg_panoptes__rejected",
+        "stg_panoptes__subject_workflow_statuses",
         "external_catalogue",
     }
     assert {"derived", "flat", "int_answer_votes", "int_catalogue_crossmatch"} <= schemas[

@@ -13,7 +13,8 @@ from recount import recount
 from standin import sample
 from standin.server import StandInData
 
-pytestmark = pytest.mark.dbt
+# several dbt builds in a row: `make test-slow` (run by .ci/run after the default tests)
+pytestmark = [pytest.mark.dbt, pytest.mark.slow]
 
 
 def test_bad_rows_never_reach_the_marts_and_unmapped_votes_are_warned_about(tmp_path):

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import (
+    GZ_WAREHOUSE,
     PROJECT_ID,
     PROJECT_ROOT,
     WORKFLOW_ID,
+    clean_environment,
     landed,
     run_dbt,
     run_export,
@@ -75,6 +81,7 @@ def test_an_export_lands_exactly_as_the_api_does(exported, tmp_path):
     assert len(landed(tmp_path / "export", "workflow_versions")) == 24
 
 
+@pytest.mark.slow  # two ingests and two dbt builds: `make test-slow`
 def test_overlapping_loads_add_nothing_twice_and_count_like_the_api(exported, tmp_path):
     generated, paths = exported
     data = StandInData.from_sample(generated)
@@ -209,3 +216,103 @@ def test_a_missing_file_or_column_is_a_clear_error(tmp_path):
 
     nothing = run_export(tmp_path)
     assert nothing.returncode == 1 and "give at least one of" in nothing.stderr
+
+
+def gzipped(path: Path, directory: Path) -> Path:
+    packed = directory / f"{path.name}.gz"
+    with path.open("rb") as source, gzip.open(packed, "wb") as target:
+        shutil.copyfileobj(source, target)
+    return packed
+
+
+def test_gzipped_exports_land_as_the_plain_ones_do(exported, tmp_path):
+    _, paths = exported
+    packed = {kind: gzipped(path, tmp_path) for kind, path in paths.items()}
+    kinds = ("classifications", "workflows", "subjects")
+
+    plain = run_export(tmp_path / "plain", *export_args(paths, *kinds))
+    run = run_export(tmp_path / "gzipped", *export_args(packed, *kinds))
+
+    assert run.returncode == 0, run.output
+    assert "new classifications        1,200" in run.stdout
+    assert "rejected rows                  0" in run.stdout
+    for dataset in ("classifications", "subjects", "workflow_versions"):
+        assert len(landed(tmp_path / "gzipped", dataset)) == len(
+            landed(tmp_path / "plain", dataset)
+        ), dataset
+    assert sorted(comparable(r) for r in landed(tmp_path / "gzipped")) == sorted(
+        comparable(r) for r in landed(tmp_path / "plain")
+    )
+    assert plain.returncode == 0, plain.output
+
+
+def run_lab_exports(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``gz-warehouse ingest lab-exports``, the other way to the same command."""
+    return subprocess.run(
+        [GZ_WAREHOUSE, "ingest", "lab-exports", *args], env=clean_environment(data_dir),
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+def test_an_export_that_is_not_a_csv_is_one_clear_line_and_lands_nothing(exported, tmp_path):
+    _, paths = exported
+    zipped = tmp_path / "sample-classifications.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(paths["classifications"], paths["classifications"].name)
+    utf16 = tmp_path / "utf16-workflows.csv"
+    utf16.write_text(paths["workflows"].read_text(encoding="utf-8"), encoding="utf-16")
+    binary = tmp_path / "binary-subjects.csv"
+    binary.write_bytes(bytes(range(256)) * 64)
+    latin1 = tmp_path / "latin1-workflows.csv"
+    text = paths["workflows"].read_text(encoding="utf-8")
+    assert ",en," in text
+    latin1.write_bytes(text.replace(",en,", ",fran\u00e7ais,").encode("latin-1"))
+    truncated = gzipped(paths["classifications"], tmp_path)
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
+    cases = [
+        (("--classifications", str(zipped)), "sample-classifications.zip is a zip archive"),
+        (("--workflows", str(utf16)), "utf16-workflows.csv is not"),
+        (("--subjects", str(binary)), "binary-subjects.csv is not"),
+        (("--workflows", str(latin1)), "latin1-workflows.csv is not"),
+        (("--classifications", str(truncated), "--workflows", str(paths["workflows"])),
+         "sample-classifications.csv.gz"),
+    ]  # fmt: skip
+
+    for number, (args, message) in enumerate(cases):
+        for run in (
+            run_export(tmp_path / f"data{number}", *args),
+            run_lab_exports(tmp_path / f"data{number}", *args),
+        ):
+            assert run.returncode == 1, (args, run.stdout, run.stderr)
+            assert "Traceback" not in run.stderr, run.stderr
+            errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+            assert len(errors) == 1 and message in errors[0], run.stderr
+        assert not list((tmp_path / f"data{number}").glob("raw/classifications/**/*.parquet"))
+    zip_error = run_export(tmp_path / "data0", *cases[0][0]).stderr
+    assert "unzip" in zip_error
+
+
+def test_a_classification_repeated_in_the_file_lands_once_and_the_summary_adds_up(
+    exported, tmp_path
+):
+    _, paths = exported
+    lines = paths["classifications"].read_text(encoding="utf-8").splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    doubled = tmp_path / "doubled.csv"
+    # 300 rows twice, one of them changed in its second copy: still one classification
+    changed = rows[299].replace('""source"":""api""', '""source"":""api, again""', 1)
+    assert changed != rows[299]
+    doubled.write_text("".join([header, *rows, *rows[:299], changed]), encoding="utf-8")
+
+    run = run_export(
+        tmp_path, "--classifications", str(doubled), "--workflows", str(paths["workflows"])
+    )
+
+    assert run.returncode == 0, run.output
+    ids = [r["classification_id"] for r in landed(tmp_path)]
+    assert len(ids) == len(set(ids)) == 1_200
+    assert "rows read                  1,500" in run.stdout
+    assert "new classifications        1,200" in run.stdout
+    assert "already landed                 0" in run.stdout
+    assert "repeated in the file         300" in run.stdout
+    assert "rejected rows                  0" in run.stdout

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 from conftest import WORKFLOW_ID, run_dbt, run_ingest, standin_server, vote_counts_in
 from recount import recount
 
 from standin import sample
 from standin.server import StandInData
+
+# several dbt builds in a row: `make test-slow` (run by .ci/run after the default tests)
+pytestmark = [pytest.mark.dbt, pytest.mark.slow]
 
 
 def test_classifications_of_a_version_that_lands_later_are_counted_once_it_does(tmp_path):

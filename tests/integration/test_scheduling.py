@@ -35,13 +35,18 @@ def _scheduled_run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 @pytest.mark.dbt
 def test_the_scheduled_run_ingests_checks_freshness_and_builds(small_sample, tmp_path):
     secrets = tmp_path / "panoptes.env"
-    secrets.write_text(f"PANOPTES_CLIENT_ID={CLIENT_ID}\nPANOPTES_CLIENT_SECRET={CLIENT_SECRET}\n")
+    # every form the file may take: comments, blank lines, `export`, quotes, CRLF line ends
+    secrets.write_text(
+        "# Panoptes credentials for the scheduled run\n\n"
+        f"export PANOPTES_CLIENT_ID='{CLIENT_ID}'\r\n"
+        f'PANOPTES_CLIENT_SECRET="{CLIENT_SECRET}"  # the client secret\n'
+        f"PANOPTES_WORKFLOW_IDS={WORKFLOW_ID}"  # no newline at the end
+    )
     secrets.chmod(0o600)
     data_dir = tmp_path / "data"
     env = clean_environment(data_dir) | {
         "WAREHOUSE_ENV_FILE": str(secrets),
         "PANOPTES_PROJECT_ID": str(PROJECT_ID),
-        "PANOPTES_WORKFLOW_IDS": str(WORKFLOW_ID),
         "WAREHOUSE_VENV": str(Path(sys.executable).parent.parent),
     }
     mart = data_dir / "marts" / "vote_counts.parquet"
@@ -66,6 +71,33 @@ def test_the_scheduled_run_says_what_is_missing(tmp_path):
     done = _scheduled_run(clean_environment(tmp_path / "data"))
     assert done.returncode != 0
     assert "PANOPTES_PROJECT_ID" in done.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_malformed_line_of_the_env_file_is_named_by_its_number_and_never_shown(tmp_path):
+    pasted = "pasted-secret-5b2e9d0c"
+    secrets = tmp_path / "panoptes.env"
+    secrets.write_text(
+        f"PANOPTES_CLIENT_ID={CLIENT_ID}\n"
+        "# the secret, pasted with a space in it\n"
+        f"PANOPTES_CLIENT_SECRET={CLIENT_SECRET} {pasted}\n"
+        f"{pasted}\n"
+        f"PANOPTES_TOKEN='{pasted}\n"
+    )
+    secrets.chmod(0o600)
+    env = clean_environment(tmp_path / "data") | {
+        "WAREHOUSE_ENV_FILE": str(secrets),
+        "WAREHOUSE_VENV": str(Path(sys.executable).parent.parent),
+    }
+
+    done = _scheduled_run(env)
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert pasted not in output and CLIENT_SECRET not in output
+    assert done.stderr.splitlines() == [
+        f"WAREHOUSE_ENV_FILE line {number} is not KEY=value" for number in (3, 4, 5)
+    ] + ["WAREHOUSE_ENV_FILE: fix the lines above; nothing was run"]
     assert not (tmp_path / "data").exists()
 
 

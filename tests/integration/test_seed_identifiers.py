@@ -18,7 +18,8 @@ from conftest import PROJECT_ROOT, WORKFLOW_ID, run_dbt, run_ingest, standin_ser
 from standin import sample
 from standin.server import StandInData
 
-pytestmark = pytest.mark.dbt
+# several dbt builds in a row: `make test-slow` (run by .ci/run after the default tests)
+pytestmark = [pytest.mark.dbt, pytest.mark.slow]
 
 QUESTION = 'it\'s "odd"'
 ANSWERS = {"smooth": "a'; drop table vote_counts; --", "featured-or-disk": 'b "quoted"',

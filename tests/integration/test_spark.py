@@ -54,6 +54,7 @@ MARTS = (
     "vote_counts",
     "question_predictions",
     "subjects",
+    "classification_count_mismatches",
     "classification_activity",
     "gz_decals_dr5_vote_fractions",
     "gz_decals_dr5_catalogue",

@@ -61,7 +61,7 @@ def converter():
 
 
 def test_a_real_classification_is_typed_column_by_column(converter):
-    result = converter.convert([page(REAL)], after_id=0, ingested_at=INGESTED_AT)
+    result = converter.convert([page(REAL)], ingested_at=INGESTED_AT)
 
     assert result.rejected.num_rows == 0
     [row] = result.landed.to_pylist()
@@ -84,7 +84,7 @@ def test_anonymous_numeric_and_offset_values_are_accepted(converter):
     numeric = variant(id=156463591, links__subjects=[28487635, 28487636])
     offset = variant(id="156463592", created_at="2019-03-29T20:37:52+02:00")
 
-    result = converter.convert([page(anonymous, numeric, offset)], 0, INGESTED_AT)
+    result = converter.convert([page(anonymous, numeric, offset)], INGESTED_AT)
 
     rows = {r["classification_id"]: r for r in result.landed.to_pylist()}
     assert rows[156463590]["user_id"] is None
@@ -115,7 +115,7 @@ def test_anonymous_numeric_and_offset_values_are_accepted(converter):
     ],
 )  # fmt: skip
 def test_a_malformed_resource_is_set_aside_with_its_reason(converter, resource, reason):
-    result = converter.convert([page(REAL, resource)], 0, INGESTED_AT)
+    result = converter.convert([page(REAL, resource)], INGESTED_AT)
 
     assert result.landed.num_rows == 1
     [rejected] = result.rejected.to_pylist()
@@ -128,7 +128,7 @@ def test_a_malformed_resource_is_set_aside_with_its_reason(converter, resource, 
 def test_a_page_that_is_not_json_is_kept_whole(converter):
     broken = page(REAL)[:-40] + b"<html>"
 
-    result = converter.convert([broken, page(variant(id="156463599"))], 0, INGESTED_AT)
+    result = converter.convert([broken, page(variant(id="156463599"))], INGESTED_AT)
 
     assert [r["classification_id"] for r in result.landed.to_pylist()] == [156463599]
     [rejected] = result.rejected.to_pylist()
@@ -143,8 +143,10 @@ def test_rows_already_landed_or_of_another_stream_are_skipped_and_counted(conver
     other_project = variant(id="156463701", links__project="1")
     newer = variant(id="156463800")
 
+    converter.remember([156463500])
+
     result = converter.convert(
-        [page(older, other_workflow), page(other_project, newer)], 156463584, INGESTED_AT
+        [page(older, other_workflow), page(other_project, newer)], INGESTED_AT
     )
 
     assert [r["classification_id"] for r in result.landed.to_pylist()] == [156463800]
@@ -154,6 +156,44 @@ def test_rows_already_landed_or_of_another_stream_are_skipped_and_counted(conver
 
 
 def test_an_empty_batch_and_an_empty_page_give_no_rows(converter):
-    result = converter.convert([page()], 0, INGESTED_AT)
+    result = converter.convert([page()], INGESTED_AT)
     assert result.landed.num_rows == 0
     assert result.rejected.num_rows == 0
+
+
+def test_a_classification_served_twice_lands_once_and_one_landed_before_not_at_all(converter):
+    repeated = variant(id="156463590")
+
+    first = converter.convert([page(REAL, repeated), page(repeated)], INGESTED_AT)
+    again = converter.convert([page(REAL, variant(id="156463591"))], INGESTED_AT)
+
+    assert sorted(first.landed["classification_id"].to_pylist()) == [156463584, 156463590]
+    assert first.skipped_already_landed == 1
+    assert [r["classification_id"] for r in again.landed.to_pylist()] == [156463591]
+    assert again.skipped_already_landed == 1
+
+
+def test_a_row_without_an_id_is_set_aside_once(converter):
+    no_id = variant(id="12ab")
+
+    first = converter.convert([page(no_id)], INGESTED_AT)
+    again = converter.convert([page(no_id, REAL)], INGESTED_AT)
+
+    assert first.rejected.num_rows == 1
+    assert again.rejected.num_rows == 0
+    assert again.landed.num_rows == 1
+
+
+def test_a_lone_surrogate_sets_aside_its_resource_only(converter):
+    odd = variant(id="156463590", metadata__user_language="MARK")
+    body = page(REAL, odd, variant(id="156463591")).replace(b'"MARK"', b'"en\\ud83d"')
+
+    result = converter.convert([body], INGESTED_AT)
+
+    assert sorted(result.landed["classification_id"].to_pylist()) == [156463584, 156463591]
+    [rejected] = result.rejected.to_pylist()
+    assert rejected["entity_id"] == 156463590
+    assert rejected["reason"] == (
+        "classification holds a lone surrogate (\\ud83d) in a string: not valid Unicode"
+    )
+    assert '"user_language":"en\\ud83d"' in rejected["raw"]

@@ -3,7 +3,7 @@
 -- catalogue, so the models downstream build all the same. Each row gets a catalogue_row_id.
 -- On Spark a table, so that its row ids are given once per build.
 {{ config(materialized='table' if target.type in ('spark', 'databricks') else 'view') }}
-{%- set location = var('external_catalogue', none) %}
+{%- set location = text_var('external_catalogue') %}
 {%- if location and location.lower().endswith(('.fits', '.fit', '.fts', '.fits.gz')) %}
     {{ exceptions.raise_compiler_error(
         "var external_catalogue points at a FITS file; convert it first with "

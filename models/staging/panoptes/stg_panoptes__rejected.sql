@@ -1,7 +1,10 @@
 -- One row per row set aside in the landing (the landing's columns are typed already). A row
 -- set aside by several runs appears once per run; outstanding_rejections keeps the latest.
 with landed as (
-    select * from {{ source('panoptes', 'rejected') }}
+    select
+        *,
+        {{ landed_file_name() }} as landed_file
+    from {{ source('panoptes', 'rejected') }}
 ),
 
 final as (
@@ -13,7 +16,8 @@ final as (
         reason,
         raw,
         source,
-        ingested_at
+        ingested_at,
+        landed_file
     from landed
 )
 

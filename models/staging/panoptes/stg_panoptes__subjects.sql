@@ -1,7 +1,11 @@
 -- One row per subject: its latest landing, with the catalogue fields pulled out of the
--- metadata whatever the key spelling (`!iauname`, `#iauname`, `iauname`, `!ra`, `RA` ...).
+-- metadata whatever the key spelling (`!iauname`, `#iauname`, `iauname`, `!ra`, `RA` ...), and
+-- the name of the file it was landed in (landed_file).
 with landed as (
-    select * from {{ source('panoptes', 'subjects') }}
+    select
+        *,
+        {{ landed_file_name() }} as landed_file
+    from {{ source('panoptes', 'subjects') }}
 ),
 
 ranked as (
@@ -9,7 +13,7 @@ ranked as (
         *,
         row_number() over (
             partition by subject_id
-            order by ingested_at desc, updated_at desc nulls last
+            order by ingested_at desc, updated_at desc nulls last, landed_file desc
         ) as landing_rank
     from landed
 ),
@@ -32,7 +36,8 @@ final as (
         created_at,
         updated_at,
         source,
-        ingested_at
+        ingested_at,
+        landed_file
     from latest
 )
 

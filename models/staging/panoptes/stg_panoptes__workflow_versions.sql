@@ -1,6 +1,10 @@
--- One row per workflow version (major.minor), its tasks and strings as JSON.
+-- One row per workflow version (major.minor), its tasks and strings as JSON, and the name of
+-- the file it was landed in (landed_file).
 with landed as (
-    select * from {{ source('panoptes', 'workflow_versions') }}
+    select
+        *,
+        {{ landed_file_name() }} as landed_file
+    from {{ source('panoptes', 'workflow_versions') }}
 ),
 
 ranked as (
@@ -8,7 +12,7 @@ ranked as (
         *,
         row_number() over (
             partition by workflow_id, major_number, minor_number
-            order by ingested_at desc, workflow_version_id desc
+            order by ingested_at desc, workflow_version_id desc, landed_file desc
         ) as landing_rank
     from landed
 ),
@@ -30,7 +34,8 @@ final as (
         {{ as_json('strings') }} as strings,
         created_at,
         source,
-        ingested_at
+        ingested_at,
+        landed_file
     from latest
 )
 

@@ -68,6 +68,9 @@ def run(args: argparse.Namespace, user_errors: tuple[type[BaseException], ...] =
     except (*USER_ERRORS, *user_errors) as exc:
         print(f"error: {SECRETS.redact(str(exc))}", file=sys.stderr)
         return 1
+    except Exception:  # a defect: its traceback goes through the log, secrets redacted
+        log.exception("unexpected error; please report it with this traceback")
+        return 1
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:

@@ -136,7 +136,14 @@ def load_exports(
         if path is not None and not Path(path).is_file():
             raise ExportError(f"no such export file: {path}")
     landing.remove_stale_temp_files()
-    with duckdb.connect(config={"threads": 2, "memory_limit": memory_limit}) as con:
+    # What DuckDB spills under its memory limit goes beside the landing, not into the working
+    # directory (a cron job's may be read-only or small).
+    config = {
+        "threads": 2,
+        "memory_limit": memory_limit,
+        "temp_directory": str(landing.root / ".duckdb_spill"),
+    }
+    with duckdb.connect(config=config) as con:
         con.execute("set preserve_insertion_order = false")
         con.execute(query("ingest", "macros"))
         if workflows is not None:

@@ -22,6 +22,7 @@ from conftest import (
     CLIENT_SECRET,
     PROJECT_ID,
     WORKFLOW_ID,
+    IngestRun,
     clean_environment,
     landed,
     served_ids,
@@ -39,18 +40,7 @@ CLASSIFICATIONS = "/api/classifications/project"
 SAFETY_NET_S = 120  # only for a run that never ends; every run here should end in seconds
 
 
-@dataclass
-class IngestProcess:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def ingest(api: PanoptesStandIn, data_dir: Path, *args: str, **env: str) -> IngestProcess:
+def ingest(api: PanoptesStandIn, data_dir: Path, *args: str, **env: str) -> IngestRun:
     """``python -m ingest api`` in a subprocess with the test credentials, waited for."""
     environment = clean_environment(data_dir) | {
         "PANOPTES_CLIENT_ID": CLIENT_ID,
@@ -71,7 +61,7 @@ def ingest(api: PanoptesStandIn, data_dir: Path, *args: str, **env: str) -> Inge
             process.kill()
             stdout, stderr = process.communicate()
             pytest.fail(f"ingest never ended:\n{stderr[-3000:]}")
-    return IngestProcess(process.returncode, stdout, stderr)
+    return IngestRun(process.returncode, stdout, stderr)
 
 
 def client_for(api: PanoptesStandIn, timeout: float = 10.0, **credentials: str) -> PanoptesClient:

@@ -134,6 +134,9 @@ def built(tmp_path_factory) -> tuple[Path, Path, str]:
         }
     )
     data = StandInData.from_sample(generated)
+    # Panoptes counts more for one subject than lands: a row for the mismatch mart to compare
+    disputed = int(generated.subjects[0]["id"])
+    data.status_overrides[(disputed, WORKFLOW_ID)] = {"classifications_count": 999}
     with standin_server(data) as api:
         data.publish(FIRST_BATCH)
         assert run_ingest(api, data_dir, "--workflow-id", str(WORKFLOW_ID)).returncode == 0

@@ -104,3 +104,17 @@ def test_the_command_line_redacts_its_log_records_and_error_line(caplog, capsys)
     assert status == 1
     assert secret not in caplog.text and f"echoed {REDACTED}" in caplog.text
     assert capsys.readouterr().err == f"error: cannot write {REDACTED}\n"
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback_redacted(caplog):
+    secret = "registered-secret-90ad13"
+    SECRETS.add(secret)
+
+    def command(_: argparse.Namespace) -> int:
+        raise KeyError(f"the server sent {secret}")
+
+    status = cli.run(argparse.Namespace(run=command, verbosity=0))
+
+    assert status == 1
+    assert "unexpected error" in caplog.text and "Traceback" in caplog.text
+    assert secret not in caplog.text

@@ -20,7 +20,7 @@ test: $(BIN)/activate  ## both tiers: tests/unit, then real HTTP, real parquet, 
 test-fast: $(BIN)/activate  ## the fast tier while working: pure functions, parsing, SQL (no server, no dbt)
 	$(BIN)/python -m pytest -n 0 tests/unit
 
-test-slow: $(BIN)/activate  ## the long series of builds: seed and var changes against --full-refresh, the `all` policy
+test-slow: $(BIN)/activate  ## the tests that are each a series of ingests and builds (marked slow)
 	$(BIN)/python -m pytest -m slow
 
 test-spark: $(BIN)/activate  ## the models on Spark against DuckDB (installs the spark extra; Java 17)

@@ -430,6 +430,7 @@ def test_dbt_docs_describe_every_model_and_column_and_the_exposures(rebuilt):
     assert {"classification_activity", "subjects", "vote_counts"} <= depends
 
 
+@pytest.mark.slow  # two more builds of the landing: `make test-slow`
 def test_source_freshness_passes_when_fresh_and_fails_when_stale(rebuilt, tmp_path):
     fresh = _dbt(rebuilt, "source", "freshness")
     assert fresh.returncode == 0, fresh.stdout[-4000:]

@@ -162,6 +162,7 @@ def test_each_layer_has_its_schema_and_the_marts_stay_in_main(built):
     assert {p.stem for p in (built.parent / "marts").glob("*.parquet")} == MARTS
 
 
+@pytest.mark.slow  # another build over an older one: `make test-slow`
 def test_what_an_older_build_left_in_main_is_dropped_once(built, tmp_path):
     """A warehouse built before one schema per layer keeps its old copies in main until
     `dbt run-operation drop_moved_relations` drops them; the marts stay."""

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import PROJECT_ROOT, run_export
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
@@ -17,6 +18,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow  # writes and loads exports twice: `make test-slow`
 def test_generated_exports_are_deterministic_and_land_without_a_reject(tmp_path):
     first = generate.write_export(3_000, tmp_path / "one")
     again = generate.write_export(3_000, tmp_path / "two")

@@ -81,6 +81,7 @@ def test_rows_set_aside_for_an_unknown_version_are_resolved_when_loaded_again(tm
     assert len(landed(data)) == 300
 
 
+@pytest.mark.slow  # another series of ingests and builds: `make test-slow`
 @pytest.mark.dbt
 def test_the_view_holds_exactly_what_no_path_has_landed(tmp_path):
     generated = sample.generate(n_classifications=400, n_subjects=40, seed=34)

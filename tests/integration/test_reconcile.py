@@ -310,6 +310,7 @@ def reconciled(generated, tmp_path_factory) -> Reconciled:
     return built
 
 
+@pytest.mark.slow  # a series of builds (module fixture `reconciled`): `make test-slow`
 def test_an_export_only_landing_builds_with_no_statuses_and_no_retirement(reconciled):
     assert [p.parent.name for p in reconciled.export_statuses_files] == ["workflow_id=0"]
     summary = reconciled.export_only
@@ -318,6 +319,7 @@ def test_an_export_only_landing_builds_with_no_statuses_and_no_retirement(reconc
     assert "subjects_missing_classifications" in reconciled.export_only_output
 
 
+@pytest.mark.slow  # a series of builds (module fixture `reconciled`): `make test-slow`
 def test_the_staging_view_holds_the_latest_snapshot_of_each_status(reconciled):
     served = served_statuses(reconciled.data)
     rows = reconciled.query(
@@ -329,6 +331,7 @@ def test_the_staging_view_holds_the_latest_snapshot_of_each_status(reconciled):
     }
 
 
+@pytest.mark.slow  # a series of builds (module fixture `reconciled`): `make test-slow`
 def test_subjects_take_their_earliest_retirement_recomputed_without_new_classifications(
     reconciled,
 ):
@@ -355,6 +358,7 @@ def test_subjects_take_their_earliest_retirement_recomputed_without_new_classifi
     assert expected[subject] == (datetime(2017, 6, 1), "flagged")
 
 
+@pytest.mark.slow  # a series of builds (module fixture `reconciled`): `make test-slow`
 def test_subjects_whose_landed_count_differs_from_panoptes_are_listed(reconciled):
     rows = reconciled.query(
         "select subject_id, workflow_id, landed_classifications, panoptes_classifications, "
@@ -370,6 +374,7 @@ def test_subjects_whose_landed_count_differs_from_panoptes_are_listed(reconciled
     assert mismatches[reconciled.extra][2:] == (2, "landed more", "not counted by Panoptes")
 
 
+@pytest.mark.slow  # a series of builds (module fixture `reconciled`): `make test-slow`
 def test_the_build_warns_with_the_number_of_subjects_missing_classifications(reconciled):
     lines = [
         line
@@ -388,6 +393,7 @@ def test_the_build_warns_with_the_number_of_subjects_missing_classifications(rec
     assert any(" PASS " in line for line in export_only), export_only
 
 
+@pytest.mark.slow  # a series of builds (module fixture `reconciled`): `make test-slow`
 def test_the_dashboard_counts_retirement_from_panoptes_and_says_so_when_it_cannot(reconciled):
     marts = Marts(reconciled.data_dir / "marts", ESTIMATE_LIMIT)
     retired_subjects, estimated = reconciled.query(

@@ -32,6 +32,7 @@ def _scheduled_run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # another series of ingests and builds: `make test-slow`
 @pytest.mark.dbt
 def test_the_scheduled_run_ingests_checks_freshness_and_builds(small_sample, tmp_path):
     secrets = tmp_path / "panoptes.env"

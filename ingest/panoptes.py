@@ -105,10 +105,12 @@ log.addFilter(SECRETS)
 
 
 class PanoptesError(RuntimeError):
-    """A request that failed for good; the message is one line, safe to print."""
+    """A request that failed for good; the message is one line, safe to print. ``status`` is
+    the HTTP status the server refused it with, when it answered."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(SECRETS.redact(message))
+        self.status = status
 
 
 class AuthError(PanoptesError):
@@ -325,7 +327,8 @@ class PanoptesClient:
                 if response.status_code >= 400:
                     raise PanoptesError(
                         f"GET {_path(url)} failed with HTTP {response.status_code}"
-                        f"{_retries_note(response)}: {_body_excerpt(response, self.timeout[1])}"
+                        f"{_retries_note(response)}: {_body_excerpt(response, self.timeout[1])}",
+                        status=response.status_code,
                     )
                 return parse(_read_body(response, self.timeout[1]))
             except (

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,7 +85,7 @@ def ingest_subject_workflow_statuses(
         for workflow_id in summary.workflow_ids:
             _ingest_workflow(client, landing, project_id, workflow_id, progress, summary)
     except PanoptesError as exc:
-        if _http_status(exc) not in REFUSED:
+        if exc.status not in REFUSED:
             raise
         summary.refused = str(exc)
         log.warning("subject workflow statuses not landed (owners and collaborators only): %s", exc)
@@ -165,15 +164,6 @@ def _resource_id(resource: Any) -> int | None:
         return records.parse_id(resource.get("id") if isinstance(resource, dict) else None, "id")
     except records.RecordError:
         return None
-
-
-def _http_status(exc: PanoptesError) -> int | None:
-    """The HTTP status a request failed with, as the client's one-line message states it."""
-    status = getattr(exc, "status", None)
-    if isinstance(status, int):
-        return status
-    match = re.search(r"\bHTTP (\d{3})\b", str(exc))
-    return int(match.group(1)) if match else None
 
 
 def _now() -> datetime:

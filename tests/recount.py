@@ -15,6 +15,7 @@ import csv
 import json
 import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -233,33 +234,64 @@ def answer_indices(value: Any) -> list[int]:
     return []
 
 
-def recount(
+@dataclass(frozen=True)
+class Counted:
+    """One counted classification of a subject in a schema: its counted (question, answer)
+    votes (empty when all its votes are unmapped: it still counts for the repeat policy), and
+    for each question it answered whether that question was single-choice (neither a
+    multiple-choice task nor a shortcut) in the classification's own workflow version."""
+
+    votes: frozenset[tuple[str, str]]
+    created_at: str
+    user: int | None
+    workflow: int
+    single_choice: dict[str, bool] = field(default_factory=dict)
+
+
+def task_types(versions: list[dict[str, Any]]) -> dict[tuple, str | None]:
+    """{(workflow, major, minor, task): task type} of every version's tasks."""
+    return {
+        (
+            int(version["links"]["workflow"]),
+            int(version["major_number"]),
+            int(version["minor_number"]),
+            task_key,
+        ): task.get("type")
+        for version in versions
+        for task_key, task in version["tasks"].items()
+    }
+
+
+def counted_classifications(
     classifications: list[dict[str, Any]],
     versions: list[dict[str, Any]],
     policy: str,
     seeds: Path = SEEDS,
-) -> dict[Key, tuple[int, int]]:
-    """{(schema, subject, question, answer): (votes, total_votes)} for every grid row."""
+) -> dict[tuple[str, int], dict[int, Counted]]:
+    """{(schema, subject): {classification id: Counted}} of the classifications that count
+    under the repeat policy, for every subject with a vote (mapped or not) in the schema."""
     mapping = version_task_mapping(versions, seeds)
     options = dropdown_option_values(versions)
-    schema_rows = read_seed("question_answer_schema", seeds)
+    types = task_types(versions)
     workflows = defaultdict(set)
     for row in read_seed("workflow_schema", seeds):
         workflows[int(row["workflow_id"])].add(row["schema_name"])
 
-    # votes[(schema, subject)][classification] = {(question, answer)}; unmapped votes still
-    # make the subject (and the classification, for the repeat policy) count.
-    votes: dict[tuple[str, int], dict[int, set]] = defaultdict(dict)
+    # votes[(schema, subject)][classification]; unmapped votes still make the subject (and the
+    # classification, for the repeat policy) count.
+    votes: dict[tuple[str, int], dict[int, Counted]] = defaultdict(dict)
     meta: dict[int, tuple] = {}
     for c in classifications:
         cid = int(c["id"])
         workflow = int(c["links"]["workflow"])
         subject = int(c["links"]["subjects"][0])
         user = c["links"].get("user")
+        user = None if user is None else int(user)
         major, minor = (int(p) for p in c["metadata"]["workflow_version"].split("."))
-        meta[cid] = (c["created_at"], None if user is None else int(user))
+        meta[cid] = (c["created_at"], user)
         for schema in workflows.get(workflow, ()):
-            chosen = set()
+            chosen: set[tuple[str, str]] = set()
+            single_choice: dict[str, bool] = {}
             any_vote = False
             seen_tasks: set = set()
             seen_questions: set = set()
@@ -278,26 +310,48 @@ def recount(
                 # only the first annotation of a task, and of a schema question, counts
                 if task not in seen_tasks and not questions & seen_questions:
                     chosen.update(mapped)
+                    single = types.get((workflow, major, minor, task)) not in (
+                        "multiple",
+                        "shortcut",
+                    )
+                    single_choice.update(dict.fromkeys(questions, single))
                 seen_tasks.add(task)
                 seen_questions |= questions
             if any_vote:
-                votes[(schema, subject)][cid] = chosen
+                votes[(schema, subject)][cid] = Counted(
+                    frozenset(chosen), c["created_at"], user, workflow, single_choice
+                )
 
+    return {
+        key: {cid: by_classification[cid] for cid in _apply_policy(by_classification, meta, policy)}
+        for key, by_classification in votes.items()
+    }
+
+
+def recount(
+    classifications: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
+    policy: str,
+    seeds: Path = SEEDS,
+) -> dict[Key, tuple[int, int]]:
+    """{(schema, subject, question, answer): (votes, total_votes)} for every grid row."""
+    schema_rows = read_seed("question_answer_schema", seeds)
     counts: dict[Key, tuple[int, int]] = {}
-    for (schema, subject), by_classification in votes.items():
-        kept = _apply_policy(by_classification, meta, policy)
+    for (schema, subject), kept in counted_classifications(
+        classifications, versions, policy, seeds
+    ).items():
         for row in schema_rows:
             if row["schema_name"] != schema:
                 continue
             question, answer = row["question"], row["answer"]
-            total = sum(1 for cid in kept if any(q == question for q, _ in by_classification[cid]))
-            n = sum(1 for cid in kept if (question, answer) in by_classification[cid])
+            total = sum(1 for c in kept.values() if any(q == question for q, _ in c.votes))
+            n = sum(1 for c in kept.values() if (question, answer) in c.votes)
             counts[(schema, subject, question, answer)] = (n, total)
     return counts
 
 
 def _apply_policy(
-    by_classification: dict[int, set], meta: dict[int, tuple], policy: str
+    by_classification: dict[int, Any], meta: dict[int, tuple], policy: str
 ) -> list[int]:
     if policy == "all":
         return list(by_classification)

@@ -16,12 +16,15 @@ from warehouse import __version__
 from warehouse.dbt import PROJECT_DIR
 from warehouse.schema_docs import SchemaDocsError
 from warehouse.schema_init import SchemaInitError
+from warehouse.training_labels import CatalogueError
 
 DEFAULT_PORTS = {"dashboard": 8050, "standin": 8765}
 
 
 def main(argv: list[str] | None = None) -> int:
-    return ingest_cli.run(parser().parse_args(argv), user_errors=(SchemaDocsError, SchemaInitError))
+    return ingest_cli.run(
+        parser().parse_args(argv), user_errors=(SchemaDocsError, SchemaInitError, CatalogueError)
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -82,7 +85,8 @@ def _add_dashboard(commands: argparse._SubParsersAction) -> None:
         description="Serve a dashboard over $WAREHOUSE_DATA_DIR/marts/*.parquet: new "
         "classifications per hour and day per workflow, retired subjects (as Panoptes reports "
         "them, else those reaching --retirement-count), "
-        "the vote-fraction distribution of each question, and a page per subject. Reads only the "
+        "the vote-fraction distribution of each question, a page per subject, and the retirement "
+        "rules replayed side by side. Reads only the "
         "published parquet, so it never blocks a dbt build.",
     )
     add_verbosity(dashboard, "also log every request the dashboard serves")
@@ -103,7 +107,9 @@ def _add_catalogue(commands: argparse._SubParsersAction) -> None:
         "catalogue",
         help="external catalogues in (for the crossmatch) and published catalogues out",
         description="`catalogue import` brings an external catalogue in for the crossmatch; "
-        "`catalogue publish` writes a schema's catalogue as astronomers publish it.",
+        "`catalogue write` writes schemas' catalogues as astronomers publish them, or their "
+        "training labels as zoobot reads them (`catalogue publish` is `catalogue write "
+        "--format catalogue` for one schema).",
     )
     actions = catalogue.add_subparsers(title="actions", required=True, metavar="ACTION")
     import_ = actions.add_parser(
@@ -117,22 +123,56 @@ def _add_catalogue(commands: argparse._SubParsersAction) -> None:
     add_data_dir(import_)
     import_.set_defaults(run=_run_catalogue_import)
 
+    write = actions.add_parser(
+        "write",
+        help="write schemas' catalogues (CSV and FITS) or zoobot training labels (parquet, CSV)",
+        description="From the marts the last build published under $WAREHOUSE_DATA_DIR/marts/. "
+        "--format catalogue: each schema's <schema>_vote_fractions as <schema>.csv and "
+        "<schema>.fits (a FITS binary table whose header says how the warehouse was built and "
+        "describes every column), the formats Galaxy Zoo catalogues are published in. "
+        "--format zoobot: the training labels of the schemas, in the order given, as one table "
+        "for zoobot / galaxy-datasets (id_str, iauname, ra, dec, file_loc, then per question "
+        "{question}{suffix}_{answer} vote counts and {question}{suffix}_total-votes; one row "
+        "per galaxy, empty where a campaign did not classify it), as "
+        "<schema>[+<schema>...]_zoobot.parquet and .csv.",
+    )
+    write.add_argument(
+        "schemas", nargs="+", metavar="SCHEMA", help="schema name, e.g. gz_decals_dr5"
+    )
+    write.add_argument(
+        "--format",
+        choices=("catalogue", "zoobot"),
+        default="catalogue",
+        help="catalogue (CSV and FITS per schema) or zoobot (training labels, one table) "
+        "(default: catalogue)",
+    )
+    _add_out_dir(write)
+    add_data_dir(write)
+    write.set_defaults(run=_run_catalogue_write)
+
     publish = actions.add_parser(
         "publish",
-        help="write a schema's catalogue (its wide mart) as CSV and FITS",
+        help="write a schema's catalogue (its wide mart) as CSV and FITS "
+        "(as `catalogue write SCHEMA --format catalogue`)",
         description="Write <schema>_vote_fractions, as published by the last build under "
         "$WAREHOUSE_DATA_DIR/marts/, as <schema>.csv and <schema>.fits (a FITS binary table, "
-        "via astropy), the formats Galaxy Zoo catalogues are published in.",
+        "via astropy, whose header says how the warehouse was built and describes every "
+        "column), the formats Galaxy Zoo catalogues are published in. The same as "
+        "`catalogue write SCHEMA --format catalogue`.",
     )
     publish.add_argument("schema", help="schema name, e.g. gz_decals_dr5")
-    publish.add_argument(
+    _add_out_dir(publish)
+    add_data_dir(publish)
+    publish.set_defaults(run=_run_catalogue_publish)
+
+
+def _add_out_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--out-dir",
         type=Path,
         default=Path("catalogues"),
         help="where to write (default: catalogues)",
     )
-    add_data_dir(publish)
-    publish.set_defaults(run=_run_catalogue_publish)
 
 
 def _add_document_schema(commands: argparse._SubParsersAction) -> None:
@@ -173,8 +213,9 @@ def _add_schema(commands: argparse._SubParsersAction) -> None:
         description="Read every version of the workflow (from a Lab workflows export, else "
         "from the landing), print per version and task what the models would count and what "
         "not and why, then write from the newest version the schema's rows of "
-        "seeds/question_answer_schema.csv, seeds/label_aliases.csv and "
-        "seeds/workflow_schema.csv, models/marts/<schema>_vote_fractions.sql and its docs. "
+        "seeds/question_answer_schema.csv, seeds/label_aliases.csv, "
+        "seeds/workflow_schema.csv, seeds/schema_campaigns.csv (an empty campaign suffix for a "
+        "new schema), models/marts/<schema>_vote_fractions.sql and its docs. "
         "Running it again replaces the schema's rows; other schemas' rows stay as they are.",
     )
     init.add_argument(
@@ -322,12 +363,26 @@ def _run_catalogue_import(args: argparse.Namespace) -> int:
 
 
 def _run_catalogue_publish(args: argparse.Namespace) -> int:
-    from warehouse.catalogues import write_catalogue
+    args.schemas, args.format = [args.schema], "catalogue"
+    return _run_catalogue_write(args)
 
-    if not re.fullmatch(r"[A-Za-z0-9_]+", args.schema):
-        raise OSError(f"not a schema name: {args.schema!r}")
-    settings = Settings.from_env(data_dir=args.data_dir)
-    for path, rows in write_catalogue(args.schema, settings.marts_dir, args.out_dir):
+
+def _run_catalogue_write(args: argparse.Namespace) -> int:
+    from warehouse.catalogues import write_catalogue
+    from warehouse.training_labels import write_zoobot
+
+    for schema in args.schemas:
+        if not re.fullmatch(r"[A-Za-z0-9_]+", schema):
+            raise OSError(f"not a schema name: {schema!r}")
+    marts_dir = Settings.from_env(data_dir=args.data_dir).marts_dir
+    if args.format == "zoobot":
+        written = write_zoobot(args.schemas, marts_dir, args.out_dir)
+    else:
+        written = [
+            done for schema in args.schemas
+            for done in write_catalogue(schema, marts_dir, args.out_dir)
+        ]  # fmt: skip
+    for path, rows in written:
         print(f"wrote {path} ({rows:,} rows)")
     return 0
 

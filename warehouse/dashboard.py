@@ -90,6 +90,13 @@ class Marts:
             "dashboard_retirement", {"retirement_count": self.retirement_count}, subjects="subjects"
         )
 
+    def retirement_replay(self) -> list[dict]:
+        """Per retirement rule of the seed ``retirement_rules``, replayed over the history: the
+        subjects it retires, the classifications it saves and how far fractions moved after."""
+        return self._rows(
+            "dashboard_retirement_replay", retirement_replay_summary="retirement_replay_summary"
+        )
+
     def questions(self, schema: str) -> list[dict]:
         return self._rows("dashboard_questions", {"schema": schema}, vote_counts="vote_counts")
 
@@ -136,6 +143,7 @@ def serve(marts: Marts, host: str = "127.0.0.1", port: int = 8050) -> ThreadingH
             q.get("bucket", "hour"), _bounded_int(q.get("periods"), MAX_PERIODS)
         ),
         "/api/retirement": lambda q: marts.retirement(),
+        "/api/retirement-replay": lambda q: marts.retirement_replay(),
         "/api/questions": lambda q: marts.questions(q.get("schema", "")),
         "/api/fractions": lambda q: marts.fraction_histogram(
             q.get("schema", ""), q.get("question", "")

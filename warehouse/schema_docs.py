@@ -115,8 +115,9 @@ def _vote_fractions_model(schema: str, questions: list[Question]) -> dict:
         "description": (
             f"The {schema} catalogue: one row per subject in the Galaxy Zoo column convention "
             "(`iauname, ra, dec, subject_id, image_url`, then per question its total votes, "
-            "prediction and confidence, then per answer its votes, fraction, Wilson interval "
-            "and cumulative fraction), generated from the seed by the `vote_fractions_wide` "
+            "the proportion of volunteers asked it, prediction and confidence, then per answer "
+            "its votes, fraction, Wilson interval, weighted fraction and cumulative fraction), "
+            "generated from the seed by the `vote_fractions_wide` "
             "macro. Subjects enter once their most answered question has var "
             "`catalogue_min_total_votes` votes. Incremental like vote_counts; published as "
             f"`$WAREHOUSE_DATA_DIR/marts/{schema}_vote_fractions.parquet` after every build."
@@ -195,6 +196,12 @@ def _question_columns(questions: list[Question]) -> list[dict]:
         columns += [
             _column(f"{question.name}_total-votes", f"Classifications that answered {asked}."),
             _column(
+                f"{question.name}_proportion_volunteers_asked",
+                f"{question.name}_total-votes / {questions[0].name}_total-votes: the share of "
+                "volunteers who were asked the question (GZ DECaLS); null when nobody answered "
+                f"{questions[0].name}.",
+            ),
+            _column(
                 f"{question.name}_prediction",
                 f"The answer given most often to {question.name} (first in the seed on a tie).",
             ),
@@ -217,6 +224,12 @@ def _question_columns(questions: list[Question]) -> list[dict]:
                 _column(
                     f"{column}_fraction_max",
                     f"Upper bound of the Wilson score interval of {column}_fraction.",
+                ),
+                _column(
+                    f"{column}_weighted_fraction",
+                    "The fraction with each volunteer's vote weighted by their GZ2 consistency "
+                    "weight (volunteer_weights; 1 for anonymous classifications); null when "
+                    "nobody answered.",
                 ),
                 _column(
                     f"{column}_cumulative",

@@ -7,7 +7,8 @@ new schema and what not (and why), then writes, from the newest version (see
 
 - the schema's rows of ``seeds/question_answer_schema.csv`` and the ``label_aliases`` rows the
   models need to match them to the version's texts;
-- its row of ``seeds/workflow_schema.csv``;
+- its row of ``seeds/workflow_schema.csv``, and of ``seeds/schema_campaigns.csv`` (an empty
+  campaign suffix for a new schema; a suffix already set stays);
 - ``models/marts/<schema>_vote_fractions.sql``, the one-line wide mart, and its docs, through
   :mod:`warehouse.schema_docs` (``gz-warehouse document-schema``).
 
@@ -51,6 +52,8 @@ SEEDS = Path("seeds")
 QUESTION_SEED = SEEDS / "question_answer_schema.csv"
 ALIAS_SEED = SEEDS / "label_aliases.csv"
 WORKFLOW_SEED = SEEDS / "workflow_schema.csv"
+CAMPAIGN_SEED = SEEDS / "schema_campaigns.csv"
+CAMPAIGN_COLUMNS = ("schema_name", "campaign_suffix")
 WORKFLOW_COLUMNS = ("schema_name", "project_id", "workflow_id", "workflow_name",
                     "min_workflow_version", "max_workflow_version")  # fmt: skip
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]*")
@@ -352,6 +355,13 @@ def write_schema(
         before[5],
     ]
     _write_csv(project_dir / WORKFLOW_SEED, _replaced(seeds.workflows, name, [workflow_row]))
+    campaigns = (
+        _read_csv(project_dir / CAMPAIGN_SEED, CAMPAIGN_COLUMNS)
+        if (project_dir / CAMPAIGN_SEED).is_file()
+        else [list(CAMPAIGN_COLUMNS)]
+    )
+    campaign_row = next((row for row in campaigns[1:] if row[0] == name), [name, ""])
+    _write_csv(project_dir / CAMPAIGN_SEED, _replaced(campaigns, name, [campaign_row]))
     model = project_dir / MARTS / f"{name}_vote_fractions.sql"
     model.parent.mkdir(parents=True, exist_ok=True)
     _write_text(model, MODEL.format(marker=MARKER, schema=name, workflow_id=workflow_id))
@@ -361,6 +371,8 @@ def write_schema(
         f"({_count(len(schema.questions), 'question')})",
         f"wrote {ALIAS_SEED}: {_count(len(aliases), 'row')} of {name}",
         f"wrote {WORKFLOW_SEED}: {name} is fed by workflow {workflow_id} ({workflow_row[3]})",
+        f"wrote {CAMPAIGN_SEED}: {name} has campaign suffix {campaign_row[1]!r} "
+        "(its training labels' question suffix, e.g. -dr5)",
         f"wrote {MARTS / model.name}",
         f"wrote {docs.relative_to(project_dir) if docs.is_relative_to(project_dir) else docs}",
         "next: dbt build",

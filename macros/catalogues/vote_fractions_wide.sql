@@ -1,10 +1,12 @@
 {#- A schema's catalogue: one row per subject in the Galaxy Zoo column convention, built from
     vote_counts, question_predictions and the schema's seed rows. Per question, in seed order:
-    "{question}_total-votes", "{question}_prediction", "{question}_prediction-conf"; then per
+    "{question}_total-votes", "{question}_proportion_volunteers_asked" (its total votes over
+    the first question's), "{question}_prediction", "{question}_prediction-conf"; then per
     answer "{question}_{answer}" (votes), "{question}_{answer}_fraction",
     "{question}_{answer}_fraction_min" and "_fraction_max" (Wilson interval at
-    var('fraction_interval_level')) and "{question}_{answer}_cumulative" (the fraction of
-    volunteers who gave that answer along its path down the tree). A subject enters once its
+    var('fraction_interval_level')), "{question}_{answer}_weighted_fraction" (volunteers
+    weighted as in GZ2) and "{question}_{answer}_cumulative" (the fraction of volunteers who
+    gave that answer along its path down the tree). A subject enters once its
     most answered question has var('catalogue_min_total_votes') votes. A campaign's model
     (models/marts/<schema>_vote_fractions.sql) is its config and one call:
     {{ vote_fractions_wide('gz_decals_dr5') }}
@@ -23,7 +25,8 @@
 {%- set questions = schema_questions(schema_name) %}
 {%- set per_answer = [
     ('votes', ''), ('vote_fraction', '_fraction'), ('vote_fraction_lower', '_fraction_min'),
-    ('vote_fraction_upper', '_fraction_max'), ('cumulative_fraction', '_cumulative'),
+    ('vote_fraction_upper', '_fraction_max'), ('weighted_vote_fraction', '_weighted_fraction'),
+    ('cumulative_fraction', '_cumulative'),
 ] %}
 {#- The pivot's key per answer, "question|answer" (PIVOT names its columns "<key>_<column>"). -#}
 {%- set answer_columns = [] %}
@@ -130,6 +133,9 @@ final as (
         subjects.image_url,
         {%- for question, answers in questions %}
         questions_pivoted.{{ quoted_identifier(question ~ '_total-votes') }},
+        cast(questions_pivoted.{{ quoted_identifier(question ~ '_total-votes') }} as double)
+        / nullif(questions_pivoted.{{ quoted_identifier(questions[0][0] ~ '_total-votes') }}, 0)
+            as {{ quoted_identifier(question ~ '_proportion_volunteers_asked') }},
         questions_pivoted.{{ quoted_identifier(question ~ '_prediction') }},
         questions_pivoted.{{ quoted_identifier(question ~ '_prediction-conf') }},
             {%- for answer_question, answer, key in answer_columns
@@ -193,10 +199,14 @@ select * from final
     {%- set columns = ['iauname', 'ra', 'dec', 'subject_id', 'image_url'] -%}
     {%- for question, answers in schema_questions(schema_name) -%}
         {%- do columns.extend([
-            question ~ '_total-votes', question ~ '_prediction', question ~ '_prediction-conf',
+            question ~ '_total-votes', question ~ '_proportion_volunteers_asked',
+            question ~ '_prediction', question ~ '_prediction-conf',
         ]) -%}
         {%- for answer in answers -%}
-            {%- for suffix in ['', '_fraction', '_fraction_min', '_fraction_max', '_cumulative'] -%}
+            {%- for suffix in [
+                '', '_fraction', '_fraction_min', '_fraction_max', '_weighted_fraction',
+                '_cumulative',
+            ] -%}
                 {%- do columns.append(question ~ '_' ~ answer ~ suffix) -%}
             {%- endfor -%}
         {%- endfor -%}

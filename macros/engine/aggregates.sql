@@ -61,6 +61,20 @@
     aggregate(collect_list(cast({{ expression }} as double)), 1.0D, (total, x) -> total * x)
 {%- endmacro %}
 
+{#- Aggregate: the exact `fraction` quantile (0 to 1) of a group's values, interpolated
+    between the two nearest values as numpy's default does; nulls are left out. -#}
+{% macro exact_quantile(expression, fraction) -%}
+    {{ return(adapter.dispatch('exact_quantile')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__exact_quantile(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__exact_quantile(expression, fraction) -%}
+    percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
 {#- Aggregate: the distinct values of a group, sorted, as a list. -#}
 {% macro sorted_set_agg(expression) -%}
     {{ return(adapter.dispatch('sorted_set_agg')(expression)) }}

@@ -3,10 +3,11 @@
 
     Each schema's configuration is a digest of everything that decides how its votes count: its
     rows in question_answer_schema, label_aliases and workflow_schema, the excluded volunteers
-    and the vars (repeat policy, date window, interval level, catalogue minimum). The models
-    keyed by schema store it in `_configuration`; a build drops the rows of a schema whose
-    digest changed (pre-hook forget_changed_configuration) and recomputes all of that schema's
-    subjects, and no other schema's. flat is keyed by classification: it stores the digest of
+    and the vars (repeat policy, date window, interval level, catalogue minimum, weighting
+    iterations). The models keyed by schema store it in `_configuration`; a build drops the
+    rows of a schema whose digest changed (pre-hook forget_changed_configuration) and
+    recomputes all of that schema's subjects, and no other schema's. flat is keyed by
+    classification: it stores the digest of
     its workflow version's answer mapping (mapping_configurations) and recomputes the votes of
     the workflow major versions whose mapping changed, by a seed or by a newly landed minor
     version; vote_accounting recomputes the subjects of those and of reconfigured workflows. -#}
@@ -15,7 +16,7 @@
 {% macro counting_vars() -%}
     {%- set names = [
         'repeat_classifications', 'classified_after', 'classified_before',
-        'fraction_interval_level', 'catalogue_min_total_votes',
+        'fraction_interval_level', 'catalogue_min_total_votes', 'volunteer_weighting_iterations',
     ] -%}
     {%- set values = [] -%}
     {%- for name in names -%}

@@ -1,8 +1,10 @@
 -- Votes, total votes, vote fraction, its Wilson interval and the path-aware (cumulative)
 -- fraction for every answer of a schema, for every subject with at least one vote in that
 -- schema (zero-filled): int_answer_votes (the counting, filters and repeat policy) with the
--- intervals and the walk down the tree. Incremental: the subjects int_answer_votes recomputed,
--- and every subject of a schema whose configuration changed (macros/votes/configuration.sql).
+-- intervals, the walk down the tree, the proportion of volunteers asked each question and the
+-- GZ2-style weighted votes (int_weighted_answer_votes). Incremental: the subjects
+-- int_answer_votes or int_weighted_answer_votes recomputed, and every subject of a schema whose
+-- configuration changed (macros/votes/configuration.sql).
 {{
     config(
         materialized=incremental_where_supported(),
@@ -18,17 +20,64 @@
         {{ reconfigured_schemas(ref('int_answer_votes')) }}
     ),
 
-    fractions as (
-        select * from {{ ref('int_answer_votes') }}
+    -- with new votes, or whose weighted votes moved with a volunteer's weight
+    changed_subjects as (
+        select
+            int_answer_votes.schema_name,
+            int_answer_votes.subject_id
+        from {{ ref('int_answer_votes') }}
         where
             int_answer_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
             or int_answer_votes.schema_name in (select schema_name from reconfigured_schemas)
+        union
+        select
+            int_weighted_answer_votes.schema_name,
+            int_weighted_answer_votes.subject_id
+        from {{ ref('int_weighted_answer_votes') }}
+        where int_weighted_answer_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
+    ),
+
+    fractions as (
+        select int_answer_votes.*
+        from {{ ref('int_answer_votes') }}
+        {{ semi_join() }} changed_subjects using (schema_name, subject_id)
+    ),
+
+    weighted_votes as (
+        select int_weighted_answer_votes.*
+        from {{ ref('int_weighted_answer_votes') }}
+        {{ semi_join() }} changed_subjects using (schema_name, subject_id)
     ),
 {% else %}
     with fractions as (
         select * from {{ ref('int_answer_votes') }}
     ),
+
+    weighted_votes as (
+        select * from {{ ref('int_weighted_answer_votes') }}
+    ),
 {% endif %}
+
+weighted_totals as (
+    select
+        schema_name,
+        subject_id,
+        question,
+        max(weighted_total_votes) as weighted_total_votes
+    from weighted_votes
+    group by schema_name, subject_id, question
+),
+
+-- the classifications that answered the schema's first question: those asked every question
+first_question_totals as (
+    select
+        schema_name,
+        subject_id,
+        max(total_votes) as first_total_votes
+    from fractions
+    where question_order = 1
+    group by schema_name, subject_id
+),
 
 schema_answers as (
     select * from {{ ref('int_schema_answers') }}
@@ -96,6 +145,12 @@ final as (
             when reach.reach_fraction = 0 then 0.0
             else reach.reach_fraction * fractions.vote_fraction
         end as cumulative_fraction,
+        cast(coalesce(weighted_votes.weighted_votes, 0) as double) as weighted_votes,
+        cast(coalesce(weighted_totals.weighted_total_votes, 0) as double) as weighted_total_votes,
+        coalesce(weighted_votes.weighted_votes, 0)
+        / nullif(weighted_totals.weighted_total_votes, 0) as weighted_vote_fraction,
+        cast(fractions.total_votes as double)
+        / nullif(first_question_totals.first_total_votes, 0) as proportion_volunteers_asked,
         fractions._configuration,
         {{ run_started_timestamp() }} as _loaded_at
     from fractions
@@ -105,6 +160,21 @@ final as (
             fractions.schema_name = reach.schema_name
             and fractions.subject_id = reach.subject_id
             and fractions.question = reach.question
+    left join weighted_votes
+        on
+            fractions.schema_name = weighted_votes.schema_name
+            and fractions.subject_id = weighted_votes.subject_id
+            and fractions.question = weighted_votes.question
+            and fractions.answer = weighted_votes.answer
+    left join weighted_totals
+        on
+            fractions.schema_name = weighted_totals.schema_name
+            and fractions.subject_id = weighted_totals.subject_id
+            and fractions.question = weighted_totals.question
+    left join first_question_totals
+        on
+            fractions.schema_name = first_question_totals.schema_name
+            and fractions.subject_id = first_question_totals.subject_id
 )
 
 select * from final

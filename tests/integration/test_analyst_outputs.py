@@ -7,6 +7,7 @@ during a build can watch the second half arrive.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import re
@@ -16,6 +17,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +26,8 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
 from astropy.table import Table
@@ -39,6 +43,7 @@ from conftest import (
 
 from standin import sample
 from standin.server import StandInData
+from warehouse import __version__
 from warehouse.dashboard import Marts, serve
 from warehouse.dbt import dbt_executable
 
@@ -271,6 +276,14 @@ def test_the_dashboard_api_agrees_with_the_marts(rebuilt, dashboard):
     retirement = _get(f"{dashboard}/api/retirement")
     assert sum(r["subjects"] for r in retirement) == subjects
     assert sum(r["retired"] for r in retirement) == retired
+    replayed = _get(f"{dashboard}/api/retirement-replay")
+    rules = rebuilt.query(
+        "select rule_name, subjects_retired, classifications_saved "
+        "from retirement_replay_summary order by workflow_id, rule_name"
+    )
+    assert [
+        (r["rule_name"], r["subjects_retired"], r["classifications_saved"]) for r in replayed
+    ] == [tuple(rule) for rule in rules]
 
     questions = _get(f"{dashboard}/api/questions?schema={SCHEMA}")
     assert questions[0]["question"] == "smooth-or-featured"
@@ -324,6 +337,14 @@ def test_the_dashboard_renders_in_headless_chromium(rebuilt, dashboard, tmp_path
     assert 'data-ready="true"' in page
     assert page.count('class="datum"') >= 20  # activity, retirement and fraction bars
     assert "smooth-or-featured" in page
+    # the retirement rules replayed: one table row per rule of the seed, with its numbers
+    rules = rebuilt.query(
+        "select rule_name, subjects_retired, subjects from retirement_replay_summary"
+    )
+    assert len(re.findall(r'<tr class="rule">', page)) == len(rules) > 0
+    for rule_name, retired, subjects in rules:
+        assert f"<td>{rule_name}</td>" in page
+        assert f"{retired:,} / {subjects:,}" in page
 
     subject_id, iauname, image_url, votes = rebuilt.query(
         "select s.subject_id, s.iauname, s.image_url, count(v.answer) from subjects as s "
@@ -381,6 +402,82 @@ def test_write_catalogue_writes_the_wide_mart_as_csv_and_fits(rebuilt, tmp_path)
             assert from_csv[name].to_pylist() == expected, name
             assert list(fits[name]) == expected, name
     assert list(fits["iauname"]) == mart["iauname"].to_pylist()
+
+    # the header says how the warehouse was built, and what each column is
+    settings = dict(rebuilt.query("select setting, value from warehouse_settings"))
+    header = fits_header(tmp_path / f"{SCHEMA}.fits")
+    assert header["BUILT"] == settings["built_at"]
+    assert header["PROJVER"] == settings["project_version"] == __version__
+    assert header["REPEATS"] == settings["repeat_classifications"] == "first"
+    assert header["INTLEVEL"] == float(settings["fraction_interval_level"])
+    assert (header["CLASSAFT"], header["CLASSBEF"]) == ("", "")
+    assert (header["MINVOTES"], header["NEXCLUDE"], header["WEIGHTIT"]) == (0, 0, 3)
+    described = {
+        header[f"TTYPE{i}"]: header.get(f"TCOMM{i}") for i in range(1, len(fits.colnames) + 1)
+    }
+    assert all(described.values()), [name for name, text in described.items() if not text]
+    units = {header[f"TTYPE{i}"]: header.get(f"TUNIT{i}") for i in range(1, len(fits.colnames) + 1)}
+    assert {name: unit for name, unit in units.items() if unit} == {"ra": "deg", "dec": "deg"}
+
+
+def fits_header(path: Path) -> Any:
+    from astropy.io import fits
+
+    with fits.open(path) as hdul:
+        hdul.verify("exception")
+        return hdul[1].header
+
+
+def test_write_zoobot_labels_are_the_counted_votes_summed_per_galaxy(rebuilt, tmp_path):
+    done = subprocess.run(
+        [GZ_WAREHOUSE, "catalogue", "write", SCHEMA, "--format", "zoobot",
+         "--out-dir", str(tmp_path)],
+        env=rebuilt.env(), capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    table = pq.read_table(tmp_path / f"{SCHEMA}_zoobot.parquet")
+    from_csv = pa.csv.read_csv(tmp_path / f"{SCHEMA}_zoobot.csv")
+
+    # the columns, question by question as the seed walks the tree, with the campaign suffix
+    questions: dict[str, list[str]] = {}
+    with (PROJECT_ROOT / "seeds" / "question_answer_schema.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["schema_name"] == SCHEMA:
+                questions.setdefault(row["question"], []).append(row["answer"])
+    labels = [
+        column
+        for question, answers in questions.items()
+        for column in (*(f"{question}-dr5_{a}" for a in answers), f"{question}-dr5_total-votes")
+    ]
+    assert table.column_names == ["id_str", "iauname", "ra", "dec", "file_loc", *labels]
+    assert from_csv.column_names == table.column_names
+    assert all(pa.types.is_int64(table.schema.field(name).type) for name in labels)
+
+    # every value: the warehouse's counted votes, summed over the subjects of one galaxy
+    galaxy, expected = {}, defaultdict(lambda: defaultdict(int))
+    for sid, iauname, ra, dec, url in rebuilt.query(
+        "select subject_id, iauname, ra, dec, image_url from subjects order by subject_id"
+    ):
+        galaxy[sid] = iauname or str(sid)
+        expected[galaxy[sid]].setdefault("_galaxy", (iauname, ra, dec, url))
+    totals = {}
+    for sid, question, answer, votes, total in rebuilt.query(
+        "select subject_id, question, answer, votes, total_votes from vote_counts "
+        f"where schema_name = '{SCHEMA}'"
+    ):
+        key = galaxy[sid]
+        expected[key][f"{question}-dr5_{answer}"] += votes
+        totals[(key, sid, question)] = total
+    for (key, _, question), total in totals.items():
+        expected[key][f"{question}-dr5_total-votes"] += total
+    rows = table.to_pylist()
+    assert [row["id_str"] for row in rows] == sorted(k for k, v in expected.items() if len(v) > 1)
+    for row in rows:
+        values = expected[row["id_str"]]
+        assert (row["iauname"], row["ra"], row["dec"], row["file_loc"]) == values["_galaxy"]
+        assert {name: row[name] for name in labels} == {name: values[name] for name in labels}
+    for name in labels:
+        assert from_csv[name].to_pylist() == table[name].to_pylist(), name
 
 
 def test_write_catalogue_without_a_build_says_what_to_do(tmp_path):

@@ -44,8 +44,20 @@ MARTS = {
     "outstanding_rejections",
     "vote_accounting",
     "classification_count_mismatches",
+    "volunteer_weights",
+    "retirement_replay",
+    "retirement_replay_summary",
+    "training_labels",
+    "warehouse_settings",
 }
-SEEDS = {"question_answer_schema", "workflow_schema", "label_aliases", "excluded_volunteers"}
+SEEDS = {
+    "question_answer_schema",
+    "workflow_schema",
+    "label_aliases",
+    "excluded_volunteers",
+    "retirement_rules",
+    "schema_campaigns",
+}
 
 # Run by a second Python in another directory: one row of every relation, and a mart by its
 # bare name. Prints what it read and what failed, as JSON.

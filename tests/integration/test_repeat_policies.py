@@ -2,13 +2,21 @@
 
 The same sample lands in two batches; a warehouse built with `repeat_classifications: all`
 after each is checked against the independent recount (tests/recount.py), and counts more than
-the recount under the default policy, `first`, on this sample (it has repeats).
+the recount under the default policy, `first`, on this sample (it has repeats). The
+science products are checked against tests/science_recount.py the same way.
 """
 
 from __future__ import annotations
 
 import pytest
-from built_warehouse import FIRST_BATCH, Warehouse, assert_recounted, build, generated_sample
+from built_warehouse import (
+    FIRST_BATCH,
+    Warehouse,
+    assert_recounted,
+    assert_science_recounted,
+    build,
+    generated_sample,
+)
 from conftest import WORKFLOW_ID, run_ingest, standin_server
 from recount import recount
 
@@ -47,6 +55,14 @@ def warehouse(tmp_path_factory) -> Warehouse:
 )
 def test_vote_counts_equal_an_independent_recount(warehouse, build_name, published):
     assert_recounted(warehouse, build_name, "all", published)
+
+
+@pytest.mark.parametrize(
+    ("build_name", "published"),
+    [("all/initial", FIRST_BATCH), ("all/incremental", None)],
+)
+def test_science_products_equal_an_independent_recount(warehouse, build_name, published):
+    assert_science_recounted(warehouse, build_name, "all", published)
 
 
 def test_the_policies_differ_on_this_sample(warehouse):

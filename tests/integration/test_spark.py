@@ -59,7 +59,11 @@ MARTS = (
     "gz_decals_dr5_vote_fractions",
     "gz_decals_dr5_catalogue",
     "vote_accounting",
-)
+    "volunteer_weights",
+    "retirement_replay",
+    "retirement_replay_summary",
+    "training_labels",
+)  # warehouse_settings is not compared: it holds each build's own time
 
 
 def run_spark_dbt(data_dir: Path, *args: str) -> str:

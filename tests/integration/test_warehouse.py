@@ -1,8 +1,10 @@
 """End to end: ingest from the stand-in, `dbt build`, then an incremental ingest + build.
 
 vote_counts is checked against an independent recount in Python (tests/recount.py) for the
-default repeat policy (`first`), after the first build and after the incremental one; the
-incremental marts are checked against a --full-refresh build of the same landing.
+default repeat policy (`first`), after the first build and after the incremental one, and so
+are the science products (volunteer weights and weighted votes, the proportion asked, the
+retirement replay and its summary, the training labels: tests/science_recount.py), every row;
+the incremental marts are checked against a --full-refresh build of the same landing.
 tests/integration/test_repeat_policies.py does the same for `all` (a module of its own, so
 that the two series of builds run side by side).
 """
@@ -14,7 +16,14 @@ import shutil
 import duckdb
 import pytest
 import yaml
-from built_warehouse import FIRST_BATCH, Warehouse, assert_recounted, build, generated_sample
+from built_warehouse import (
+    FIRST_BATCH,
+    Warehouse,
+    assert_recounted,
+    assert_science_recounted,
+    build,
+    generated_sample,
+)
 from conftest import WORKFLOW_ID, run_ingest, standin_server
 
 from standin.server import StandInData
@@ -62,6 +71,16 @@ def warehouse(tmp_path_factory) -> Warehouse:
 )
 def test_vote_counts_equal_an_independent_recount(warehouse, build_name, published):
     assert_recounted(warehouse, build_name, "first", published)
+
+
+@pytest.mark.parametrize(
+    ("build_name", "published"),
+    [("first/initial", FIRST_BATCH), ("first/incremental", None), ("first/full-refresh", None)],
+)
+def test_science_products_equal_an_independent_recount(warehouse, build_name, published):
+    """Volunteer weights (a contrarian volunteer in 25 weighs less than 1: generated_sample),
+    weighted votes, the proportion asked, the retirement replay and the training labels."""
+    assert_science_recounted(warehouse, build_name, "first", published)
 
 
 def test_an_incremental_build_derives_only_the_new_classifications(warehouse):

@@ -20,6 +20,7 @@ COMMANDS = [
     ["dashboard"],
     ["catalogue", "import"],
     ["catalogue", "publish"],
+    ["catalogue", "write"],
     ["document-schema"],
     ["schema", "init"],
     ["demo"],
@@ -105,6 +106,8 @@ def test_python_m_ingest_parses_like_gz_warehouse_ingest():
         (["ingest", "api", "--project-id", "5733", "--page-size", "101"], "caps page_size"),
         (["ingest", "api", "--project-id", "5733", "-v", "-q"], "not allowed with"),
         (["catalogue"], "ACTION"),
+        (["catalogue", "write"], "SCHEMA"),
+        (["catalogue", "write", "gz2", "--format", "votes"], "invalid choice"),
         (["build", "-v"], "unrecognized arguments"),
     ],
 )
@@ -119,3 +122,17 @@ def test_build_passes_what_follows_the_separator_to_dbt():
     args = cli.parser().parse_args(["build", "--force", "--", "--select", "vote_counts"])
     assert args.force
     assert args.dbt_args == ["--", "--select", "vote_counts"]
+
+
+def test_catalogue_write_takes_schemas_in_order_and_publish_is_its_catalogue_format():
+    args = cli.parser().parse_args(
+        ["catalogue", "write", "gz_decals_dr5", "gz2", "--format", "zoobot", "--out-dir", "x"]
+    )
+    assert (args.schemas, args.format, args.out_dir) == (
+        ["gz_decals_dr5", "gz2"],
+        "zoobot",
+        Path("x"),
+    )
+    assert cli.parser().parse_args(["catalogue", "write", "gz2"]).format == "catalogue"
+    publish = cli.parser().parse_args(["catalogue", "publish", "gz2"])
+    assert (publish.schema, publish.out_dir) == ("gz2", Path("catalogues"))

@@ -210,3 +210,32 @@ def test_what_cannot_be_onboarded_is_said_in_one_line(project, tmp_path):
     assert cli.main(["schema", "init", "--schema", "x", "--workflow-id", "10",
                      "--workflows", str(tmp_path / "none.csv"),
                      "--project-dir", str(project)]) == 1  # fmt: skip
+
+
+def test_a_new_schema_gets_an_empty_campaign_suffix_and_a_suffix_set_by_hand_stays(
+    project, tmp_path
+):
+    before = rows(project, "schema_campaigns")
+    said = init(project, tmp_path, "fossil_finder", 371, workflows=FOSSIL_EXPORT)
+    after = rows(project, "schema_campaigns")
+    assert after == [*before, {"schema_name": "fossil_finder", "campaign_suffix": ""}]
+    assert "wrote seeds/schema_campaigns.csv: fossil_finder has campaign suffix ''" in " ".join(
+        said
+    )
+
+    campaigns = project / "seeds" / "schema_campaigns.csv"
+    campaigns.write_text(campaigns.read_text().replace("fossil_finder,\n", "fossil_finder,-ff\n"))
+    init(project, tmp_path, "fossil_finder", 371, workflows=FOSSIL_EXPORT)
+    assert rows(project, "schema_campaigns")[-1] == {
+        "schema_name": "fossil_finder",
+        "campaign_suffix": "-ff",
+    }
+    assert rows(project, "schema_campaigns")[:-1] == before
+
+
+def test_a_project_without_the_campaign_seed_gets_one(project, tmp_path):
+    (project / "seeds" / "schema_campaigns.csv").unlink()
+    init(project, tmp_path, "fossil_finder", 371, workflows=FOSSIL_EXPORT)
+    assert rows(project, "schema_campaigns") == [
+        {"schema_name": "fossil_finder", "campaign_suffix": ""}
+    ]

@@ -1,0 +1,119 @@
+-- Every counted vote, narrow: what volunteer weighting reads in full on every run (the
+-- consistency of a volunteer depends on every subject they classified), and what the
+-- retirement replay replays. Counted as
+-- int_answer_votes counts (the quality filters, the repeat policy, the first answer of each
+-- question in a classification), one row per classification and answer, with whether the
+-- question was single-choice in the vote's own workflow version (multiple-choice ones are left
+-- out of the consistency) and whether the row is the first of its annotation (to count each
+-- classification that answered a question once). Incremental like int_answer_votes: the
+-- subjects with new votes, and every subject of a schema whose configuration changed.
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key=incremental_key(
+            ['schema_name', 'subject_id'],
+            ['schema_name', 'subject_id', 'classification_id', 'question', 'answer']
+        ),
+        pre_hook="{{ forget_changed_configuration() }}",
+    )
+}}
+
+-- flat is not materialized: each use filters it, and the filter must reach the scan.
+with flat as {{ not_materialized() }} (
+    select * from {{ ref('flat') }}
+),
+
+answer_mapping as (
+    select * from {{ ref('int_answer_mapping') }}
+),
+
+configurations as (
+    {{ schema_configurations() }}
+),
+
+{% if is_incremental() %}
+    reconfigured_schemas as (
+        {{ reconfigured_schemas('flat') }}
+    ),
+
+    changed_subjects as (
+        select distinct
+            flat.schema_name,
+            flat.subject_id
+        from flat
+        where
+            flat.schema_name is not null
+            and (
+                flat._loaded_at > {{ high_water_mark('_loaded_at') }}
+                or flat.schema_name in (select schema_name from reconfigured_schemas)
+            )
+    ),
+{% endif %}
+
+subject_votes as (
+    select
+        flat.schema_name,
+        flat.subject_id,
+        flat.classification_id,
+        flat.user_id,
+        flat.created_at,
+        flat.workflow_id,
+        flat.workflow_major,
+        flat.workflow_minor,
+        flat.task,
+        flat.answer_index,
+        flat.question,
+        flat.answer,
+        flat.is_answered_again
+    from flat
+    {% if is_incremental() %}
+        {{ semi_join() }} changed_subjects using (schema_name, subject_id)
+    {% endif %}
+),
+
+eligible_votes as (
+    {{ eligible_votes('subject_votes') }}
+),
+
+counted_classifications as (
+    {{ repeat_classification_filter('eligible_votes') }}
+),
+
+counted_votes as (
+    select eligible_votes.*
+    from eligible_votes
+    {{ semi_join() }} counted_classifications using (schema_name, classification_id)
+    where eligible_votes.question is not null and not eligible_votes.is_answered_again
+),
+
+final as (
+    select
+        counted_votes.schema_name,
+        counted_votes.subject_id,
+        counted_votes.classification_id,
+        counted_votes.workflow_id,
+        counted_votes.created_at,
+        counted_votes.user_id,
+        counted_votes.question,
+        counted_votes.answer,
+        not coalesce(answer_mapping.is_multiple_choice, false) as is_single_choice,
+        row_number() over (
+            partition by
+                counted_votes.schema_name, counted_votes.classification_id, counted_votes.question
+            order by counted_votes.answer
+        ) = 1 as is_first_of_annotation,
+        configurations.digest as _configuration,
+        {{ run_started_timestamp() }} as _loaded_at
+    from counted_votes
+    inner join configurations on counted_votes.schema_name = configurations.schema_name
+    left join answer_mapping
+        on
+            counted_votes.schema_name = answer_mapping.schema_name
+            and counted_votes.workflow_id = answer_mapping.workflow_id
+            and counted_votes.workflow_major = answer_mapping.workflow_major
+            and counted_votes.workflow_minor = answer_mapping.workflow_minor
+            and counted_votes.task = answer_mapping.task
+            and counted_votes.answer_index = answer_mapping.answer_index
+)
+
+select * from final

@@ -1,0 +1,374 @@
+-- What the retirement rules of the seed retirement_rules would have done: one row per rule and
+-- subject with a counted classification in the rule's workflow. Each subject's counted
+-- classifications of that workflow (the eligibility filters and the repeat policy, as
+-- int_answer_votes counts them: classifications with at least one counted vote) are replayed
+-- in (created_at, classification_id) order; the rule retires the subject at the first one
+-- after which it holds:
+-- - classification_count: at least `threshold` classifications so far;
+-- - answer_count: at least `threshold` of them voted `answer` of `question`;
+-- - consensus: at least `min_classifications` (at least 1) of them answered `question`, and its
+--   leading answer has at least `threshold` of those votes.
+-- For the rule's question (the schema's first question when it has none) the leading answer
+-- (most votes, ties broken by seed order) at retirement and at the end, and the largest
+-- absolute change of any of its answers' vote fractions between the two.
+-- Incremental: replays the subjects with new votes in the schemas of the rules' workflows, and
+-- every subject of a workflow whose rules or counting configuration changed
+-- (macros/votes/retirement_rules.sql).
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key=incremental_key(
+            ['schema_name', 'subject_id'], ['workflow_id', 'rule_name', 'subject_id']
+        ),
+        pre_hook=[
+            "{{ forget_changed_retirement_rules() }}",
+            "{{ forget_replayed_subjects_with_new_votes() }}",
+        ],
+    )
+}}
+
+-- flat is not materialized: each use filters it, and the filter must reach the scan.
+with flat as {{ not_materialized() }} (
+    select * from {{ ref('flat') }}
+),
+
+schema_answers as (
+    select * from {{ ref('int_schema_answers') }}
+),
+
+configurations as (
+    {{ retirement_rule_configurations() }}
+),
+
+schema_questions as (
+    select distinct
+        schema_name,
+        question,
+        question_order
+    from schema_answers
+),
+
+-- each rule with the schema it reads and its question (the schema's first, without one)
+rules as (
+    select
+        retirement_rules.workflow_id,
+        retirement_rules.rule_name,
+        retirement_rules.kind,
+        retirement_rules.threshold,
+        workflow_schema.schema_name,
+        schema_questions.question,
+        retirement_rules.answer as rule_answer,
+        configurations.digest as _configuration,
+        coalesce(retirement_rules.min_classifications, 1) as min_classifications
+    from {{ ref('retirement_rules') }} as retirement_rules
+    inner join {{ ref('workflow_schema') }} as workflow_schema
+        on retirement_rules.workflow_id = workflow_schema.workflow_id
+    inner join schema_questions
+        on
+            workflow_schema.schema_name = schema_questions.schema_name
+            and (
+                retirement_rules.question = schema_questions.question
+                or (retirement_rules.question is null and schema_questions.question_order = 1)
+            )
+    inner join configurations
+        on retirement_rules.workflow_id = configurations.workflow_id
+),
+
+rule_schemas as (
+    select distinct schema_name from rules
+),
+
+{% if is_incremental() %}
+    -- rule workflows this model holds no row of (new, or forgotten by the pre-hook)
+    reconfigured_schemas as (
+        select distinct rules.schema_name
+        from rules
+        where rules.workflow_id not in (select distinct built.workflow_id from {{ this }} as built)
+    ),
+{% endif %}
+
+-- the subjects to replay, in every rule workflow of their schema: the repeat policy picks a
+-- volunteer's classification across the schema's workflows
+changed_subjects as (
+    select distinct
+        flat.schema_name,
+        flat.subject_id
+    from flat
+    where flat.schema_name in (select rule_schemas.schema_name from rule_schemas)
+    {% if is_incremental() %}
+        and (
+            flat._loaded_at > {{ high_water_mark('_loaded_at') }}
+            or flat.schema_name in (select reconfigured_schemas.schema_name from reconfigured_schemas)
+        )
+    {% endif %}
+),
+
+-- the counted votes of those subjects (int_counted_votes: the quality filters, the repeat
+-- policy across the schema's workflows, the first answer of each question)
+counted_votes as (
+    select
+        counted.schema_name,
+        counted.subject_id,
+        counted.workflow_id,
+        counted.classification_id,
+        counted.created_at,
+        counted.question,
+        counted.answer
+    from {{ ref('int_counted_votes') }} as counted
+    {{ semi_join() }} changed_subjects using (schema_name, subject_id)
+),
+
+-- each subject's counted classifications of each workflow, numbered in replay order
+replayed as (
+    select
+        schema_name,
+        subject_id,
+        workflow_id,
+        classification_id,
+        created_at,
+        row_number() over (
+            partition by schema_name, subject_id, workflow_id
+            order by created_at, classification_id
+        ) as step,
+        count(*) over (partition by schema_name, subject_id, workflow_id) as classifications
+    from (
+        select distinct
+            schema_name,
+            subject_id,
+            workflow_id,
+            classification_id,
+            created_at
+        from counted_votes
+    ) as classifications
+),
+
+classification_answers as (
+    select distinct
+        schema_name,
+        classification_id,
+        question,
+        answer
+    from counted_votes
+),
+
+classification_questions as (
+    select distinct
+        schema_name,
+        classification_id,
+        question
+    from counted_votes
+),
+
+-- per rule, subject, step and answer of the rule's question: did that classification answer
+-- the question, and vote that answer
+step_answers as (
+    select
+        rules.workflow_id,
+        rules.rule_name,
+        rules.schema_name,
+        replayed.subject_id,
+        replayed.step,
+        schema_answers.answer,
+        schema_answers.answer_order,
+        case when classification_answers.answer is null then 0 else 1 end as voted,
+        case when classification_questions.question is null then 0 else 1 end as answered
+    from rules
+    inner join replayed
+        on rules.schema_name = replayed.schema_name and rules.workflow_id = replayed.workflow_id
+    inner join schema_answers
+        on rules.schema_name = schema_answers.schema_name and rules.question = schema_answers.question
+    left join classification_answers
+        on
+            replayed.schema_name = classification_answers.schema_name
+            and replayed.classification_id = classification_answers.classification_id
+            and schema_answers.question = classification_answers.question
+            and schema_answers.answer = classification_answers.answer
+    left join classification_questions
+        on
+            replayed.schema_name = classification_questions.schema_name
+            and replayed.classification_id = classification_questions.classification_id
+            and schema_answers.question = classification_questions.question
+),
+
+-- the votes of each answer, and the classifications that answered the question, so far
+tallies as (
+    select
+        workflow_id,
+        rule_name,
+        subject_id,
+        step,
+        answer,
+        answer_order,
+        sum(voted) over (
+            partition by workflow_id, rule_name, subject_id, answer
+            order by step
+            rows between unbounded preceding and current row
+        ) as votes,
+        sum(answered) over (
+            partition by workflow_id, rule_name, subject_id, answer
+            order by step
+            rows between unbounded preceding and current row
+        ) as answered
+    from step_answers
+),
+
+step_states as (
+    select
+        tallies.workflow_id,
+        tallies.rule_name,
+        tallies.subject_id,
+        tallies.step,
+        max(tallies.answered) as answered,
+        max(tallies.votes) as leading_votes,
+        max(case when tallies.answer = rules.rule_answer then tallies.votes end) as answer_votes
+    from tallies
+    inner join rules
+        on tallies.workflow_id = rules.workflow_id and tallies.rule_name = rules.rule_name
+    group by tallies.workflow_id, tallies.rule_name, tallies.subject_id, tallies.step
+),
+
+retirements as (
+    select
+        step_states.workflow_id,
+        step_states.rule_name,
+        step_states.subject_id,
+        min(step_states.step) as retired_step
+    from step_states
+    inner join rules
+        on step_states.workflow_id = rules.workflow_id and step_states.rule_name = rules.rule_name
+    where
+        case rules.kind
+            when 'classification_count' then step_states.step >= rules.threshold
+            when 'answer_count' then step_states.answer_votes >= rules.threshold
+            when 'consensus'
+                then
+                    step_states.answered >= rules.min_classifications
+                    and step_states.answered > 0
+                    and cast(step_states.leading_votes as double) / step_states.answered
+                    >= rules.threshold
+            else false
+        end
+    group by step_states.workflow_id, step_states.rule_name, step_states.subject_id
+),
+
+subject_rules as (
+    select
+        rules.workflow_id,
+        rules.rule_name,
+        rules.schema_name,
+        rules.kind,
+        rules.question,
+        rules._configuration,
+        replayed.subject_id,
+        replayed.classifications,
+        retirements.retired_step,
+        retired_classification.created_at as retired_at
+    from rules
+    inner join replayed
+        on
+            rules.schema_name = replayed.schema_name
+            and rules.workflow_id = replayed.workflow_id
+            and replayed.step = 1
+    left join retirements
+        on
+            rules.workflow_id = retirements.workflow_id
+            and rules.rule_name = retirements.rule_name
+            and replayed.subject_id = retirements.subject_id
+    left join replayed as retired_classification
+        on
+            replayed.schema_name = retired_classification.schema_name
+            and replayed.subject_id = retired_classification.subject_id
+            and replayed.workflow_id = retired_classification.workflow_id
+            and retirements.retired_step = retired_classification.step
+),
+
+-- each answer's vote fraction at retirement and at the end, and its rank by votes then seed
+-- order (only where the question had been answered)
+moments as (
+    select
+        subject_rules.workflow_id,
+        subject_rules.rule_name,
+        subject_rules.subject_id,
+        tallies.answer,
+        case when tallies.step = subject_rules.retired_step then 1 else 0 end as is_retirement,
+        case when tallies.step = subject_rules.classifications then 1 else 0 end as is_end,
+        cast(tallies.votes as double) / nullif(tallies.answered, 0) as vote_fraction,
+        case when tallies.answered > 0 then tallies.answer end as answered_answer,
+        row_number() over (
+            partition by
+                subject_rules.workflow_id, subject_rules.rule_name, subject_rules.subject_id,
+                tallies.step
+            order by tallies.votes desc, tallies.answer_order asc
+        ) as answer_rank
+    from subject_rules
+    inner join tallies
+        on
+            subject_rules.workflow_id = tallies.workflow_id
+            and subject_rules.rule_name = tallies.rule_name
+            and subject_rules.subject_id = tallies.subject_id
+            and (
+                subject_rules.retired_step = tallies.step
+                or subject_rules.classifications = tallies.step
+            )
+),
+
+answer_changes as (
+    select
+        workflow_id,
+        rule_name,
+        subject_id,
+        answer,
+        max(case when is_retirement = 1 and answer_rank = 1 then answered_answer end)
+            as leading_answer_at_retirement,
+        max(case when is_end = 1 and answer_rank = 1 then answered_answer end)
+            as leading_answer_at_end,
+        abs(
+            max(case when is_end = 1 then vote_fraction end)
+            - max(case when is_retirement = 1 then vote_fraction end)
+        ) as fraction_change
+    from moments
+    group by workflow_id, rule_name, subject_id, answer
+),
+
+subject_changes as (
+    select
+        workflow_id,
+        rule_name,
+        subject_id,
+        max(leading_answer_at_retirement) as leading_answer_at_retirement,
+        max(leading_answer_at_end) as leading_answer_at_end,
+        max(fraction_change) as fraction_change
+    from answer_changes
+    group by workflow_id, rule_name, subject_id
+),
+
+final as (
+    select
+        subject_rules.subject_id,
+        subject_rules.workflow_id,
+        subject_rules.rule_name,
+        subject_rules.schema_name,
+        subject_rules.kind,
+        subject_rules.question,
+        subject_rules.retired_step is not null as retired,
+        cast(subject_rules.retired_step as bigint) as retired_after_classifications,
+        subject_rules.retired_at,
+        cast(subject_rules.classifications as bigint) as classifications,
+        cast(
+            subject_rules.classifications - coalesce(subject_rules.retired_step, subject_rules.classifications)
+            as bigint
+        ) as classifications_after_retirement,
+        subject_changes.leading_answer_at_retirement,
+        subject_changes.leading_answer_at_end,
+        subject_changes.fraction_change,
+        subject_rules._configuration,
+        {{ run_started_timestamp() }} as _loaded_at
+    from subject_rules
+    left join subject_changes
+        on
+            subject_rules.workflow_id = subject_changes.workflow_id
+            and subject_rules.rule_name = subject_changes.rule_name
+            and subject_rules.subject_id = subject_changes.subject_id
+)
+
+select * from final

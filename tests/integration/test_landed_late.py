@@ -138,14 +138,16 @@ def built_tables(database: Path) -> list[str]:
 
 
 def rows_of(database: Path, table: str) -> list[tuple]:
-    """A table's rows but the time they were built, floats to 12 significant digits (sums
-    aggregated in parallel may differ in their last bit), in a fixed order."""
+    """A table's rows but the times they were built (`_loaded_at`, `_weight_loaded_at`, the
+    build time in warehouse_settings), floats to 12 significant digits (sums aggregated in
+    parallel may differ in their last bit), in a fixed order."""
     with duckdb.connect(str(database), read_only=True) as con:
         columns = [
             c for (c,) in con.execute(f"select column_name from (describe {table})").fetchall()
         ]
-        kept = ", ".join(f'"{c}"' for c in columns if c != "_loaded_at")
-        rows = con.execute(f"select {kept} from {table}").fetchall()
+        kept = ", ".join(f'"{c}"' for c in columns if not c.endswith("_loaded_at"))
+        where = " where setting != 'built_at'" if table.endswith(".warehouse_settings") else ""
+        rows = con.execute(f"select {kept} from {table}{where}").fetchall()
     rounded = [
         tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row) for row in rows
     ]

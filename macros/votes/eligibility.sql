@@ -19,3 +19,24 @@
             select excluded.user_id from {{ ref('excluded_volunteers') }} as excluded
         ))
 {%- endmacro %}
+
+{#- The CTEs `eligible_votes`, `counted_classifications` and `counted_votes` over `votes`:
+    the votes that count (the quality filters, the repeat policy, a classification's first
+    answer of each question), as int_answer_votes counts them and int_counted_votes keeps them.
+    Used inside a `with` list, followed by a comma. -#}
+{% macro counted_vote_ctes(votes='subject_votes') -%}
+eligible_votes as (
+    {{ eligible_votes(votes) }}
+),
+
+counted_classifications as (
+    {{ repeat_classification_filter('eligible_votes') }}
+),
+
+counted_votes as (
+    select eligible_votes.*
+    from eligible_votes
+    {{ semi_join() }} counted_classifications using (schema_name, classification_id)
+    where eligible_votes.question is not null and not eligible_votes.is_answered_again
+)
+{%- endmacro %}

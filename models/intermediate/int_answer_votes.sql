@@ -70,20 +70,7 @@ subject_votes as (
     {% endif %}
 ),
 
-eligible_votes as (
-    {{ eligible_votes('subject_votes') }}
-),
-
-counted_classifications as (
-    {{ repeat_classification_filter('eligible_votes') }}
-),
-
-counted_votes as (
-    select eligible_votes.*
-    from eligible_votes
-    {{ semi_join() }} counted_classifications using (schema_name, classification_id)
-    where eligible_votes.question is not null and not eligible_votes.is_answered_again
-),
+{{ counted_vote_ctes('subject_votes') }},
 
 answer_votes as (
     select

@@ -14,7 +14,6 @@ describes every column. ``--format zoobot`` is :mod:`warehouse.training_labels`.
 from __future__ import annotations
 
 import os
-import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,11 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv
 import pyarrow.parquet as pq
 
-from warehouse.training_labels import read_settings
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr)
+from warehouse.training_labels import read_settings, say_on_stderr
 
 
 @dataclass
@@ -114,7 +109,7 @@ def write_catalogue(
     marts_dir: Path,
     out_dir: Path,
     project_dir: Path | None = None,
-    say: Callable[[str], None] = _stderr,
+    say: Callable[[str], None] = say_on_stderr,
 ) -> list[tuple[Path, int]]:
     """``<schema>_vote_fractions`` from the published marts, as CSV and FITS in ``out_dir``.
 
@@ -185,7 +180,7 @@ def setting_cards(settings: dict[str, str | None]) -> list[tuple[str, Any, str]]
 
 
 def column_descriptions(
-    schema: str, project_dir: Path | None = None, say: Callable[[str], None] = _stderr
+    schema: str, project_dir: Path | None = None, say: Callable[[str], None] = say_on_stderr
 ) -> dict[str, str]:
     """Each column of ``<schema>_vote_fractions`` and its description in the schema's docs
     (as ``gz-warehouse document-schema`` writes them); empty, said in one line, without them."""

@@ -32,11 +32,13 @@ class CatalogueError(ValueError):
     """A catalogue cannot be written as asked; the message says why in one line."""
 
 
-def _stderr(line: str) -> None:
+def say_on_stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def read_settings(marts_dir: Path, say: Callable[[str], None] = _stderr) -> dict[str, str | None]:
+def read_settings(
+    marts_dir: Path, say: Callable[[str], None] = say_on_stderr
+) -> dict[str, str | None]:
     """The published ``warehouse_settings`` as {setting: value}; empty, said in one line, when
     no build has published it."""
     path = marts_dir / SETTINGS_MART
@@ -89,7 +91,7 @@ def write_zoobot(
     schemas: Sequence[str],
     marts_dir: Path,
     out_dir: Path,
-    say: Callable[[str], None] = _stderr,
+    say: Callable[[str], None] = say_on_stderr,
 ) -> list[tuple[Path, int]]:
     """Write the zoobot table of ``schemas`` as ``<schemas>_zoobot.parquet`` and ``.csv`` in
     ``out_dir`` (each written beside and renamed into place); the files and their rows."""

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast test-slow test-spark lint bench bench-scale clean
+.PHONY: demo test test-fast test-slow test-spark lint screenshots bench bench-scale clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test-spark: $(BIN)/activate  ## the models on Spark against DuckDB (installs the
 lint: $(BIN)/activate  ## ruff (the SQL is linted by the tests: tests/integration/test_sql_style.py)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+screenshots: $(BIN)/activate  ## the dashboard's pages in headless Chromium, into docs/ (the browser tests)
+	DASHBOARD_SCREENSHOTS=docs $(BIN)/python -m pytest -n 0 tests/integration/test_dashboard.py
 
 bench: $(BIN)/activate  ## ingest throughput against the local stand-in; crossmatch speed
 	$(BIN)/python bench/ingest_throughput.py

@@ -14,8 +14,10 @@ A resource is new when the stream has neither landed nor set aside its id (see
 :mod:`ingest.convert`), whatever order it comes in and however often. Rows set aside land no
 later than the good rows after them, and never move the watermark. Subjects named by landed
 classifications but not landed yet are fetched 100 at a time, then every workflow version not
-landed yet, then Panoptes' subject workflow statuses (see :mod:`ingest.statuses`). A crash at
-any point leaves only whole files; the next run picks up from what they hold.
+landed yet, then Panoptes' subject workflow statuses (see :mod:`ingest.statuses`), then the
+project's name and its workflows' names and retirement rules (landed when they changed; a
+failure to read them is a warning, not a failed run). A crash at any point leaves only whole
+files; the next run picks up from what they hold.
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
@@ -39,14 +41,17 @@ from ingest import records
 from ingest.convert import ClassificationConverter
 from ingest.landing import (
     CLASSIFICATIONS,
+    PROJECTS,
     REJECTED,
     ROWS_PER_FILE,
     SUBJECTS,
     WORKFLOW_VERSIONS,
+    WORKFLOWS,
     Landing,
     RejectionStatus,
 )
 from ingest.panoptes import MAX_PAGE_SIZE, PanoptesClient, PanoptesError, RawPage
+from ingest.panoptes import workflow_ids as workflow_ids_of
 from ingest.progress import Progress
 from ingest.settings import DEFAULT_LOOKBACK_MINUTES
 from ingest.statuses import StatusIngestSummary, ingest_subject_workflow_statuses
@@ -75,6 +80,9 @@ class ApiIngestSummary:
     subjects_not_found: int = 0
     workflow_versions: int = 0
     statuses: StatusIngestSummary | None = None
+    project_snapshots: int = 0
+    workflow_snapshots: int = 0
+    project_not_read: str | None = None  # why the project or its workflows could not be read
     files: int = 0
     requests: int = 0
     seconds: float = 0.0
@@ -96,6 +104,8 @@ class ApiIngestSummary:
             f"  new subjects          {self.subjects:>10,}",
             f"  new workflow versions {self.workflow_versions:>10,}",
             *([self.statuses.count_line()] if self.statuses else []),
+            f"  new project snapshots {self.project_snapshots:>10,}",
+            f"  new workflow snapshots{self.workflow_snapshots:>10,}",
             f"  rejected rows         {self.rejected:>10,}",
             f"  files landed          {self.files:>10,}",
             f"  requests              {self.requests:>10,}",
@@ -121,6 +131,11 @@ class ApiIngestSummary:
             )
         if self.statuses:
             lines.extend(self.statuses.notes())
+        if self.project_not_read:
+            lines.append(
+                "  the project or its workflows could not be read (see the warning): names and "
+                "retirement rules are as last landed"
+            )
         lines.append(self.set_aside.line())
         return lines
 
@@ -142,8 +157,10 @@ def ingest_api(
     if stale:
         log.info("removed %d temporary files left by an interrupted run", stale)
 
+    listed: list[Any] | None = None
     if not workflow_ids:
-        workflow_ids = client.workflow_ids(project_id)
+        listed = client.workflows(project_id)
+        workflow_ids = workflow_ids_of(listed)
         if not workflow_ids:
             raise PanoptesError(
                 f"project {project_id} has no workflows visible to these credentials"
@@ -167,6 +184,7 @@ def ingest_api(
         )
         summary.rejected += summary.statuses.rejected
         summary.files += summary.statuses.files
+        _ingest_project(client, landing, project_id, listed, summary)
         landing.ensure_rejected_readable()
         summary.set_aside = landing.rejection_status()
     finally:
@@ -382,6 +400,73 @@ def _ingest_workflow_versions(
     summary.workflow_versions += landed.rows_written
     summary.rejected += rejected.rows_written
     summary.files += len(landed.files_written) + len(rejected.files_written)
+
+
+def _ingest_project(
+    client: PanoptesClient,
+    landing: Landing,
+    project_id: int,
+    listed: list[Any] | None,
+    summary: ApiIngestSummary,
+) -> None:
+    """Land the project's name and slug and its workflows (``listed``, or listed now) where
+    they differ from the latest snapshot landed. Neither is needed for the classifications: a
+    request that fails is one warning, and nothing of it lands."""
+
+    def read(what: str, request: Callable[[], list[Any]]) -> list[Any]:
+        try:
+            return request()
+        except PanoptesError as exc:
+            summary.project_not_read = str(exc)
+            log.warning("project %d's %s not landed: %s", project_id, what, exc)
+            return []
+
+    project = read("name", partial(client.project, project_id))
+    workflows = (
+        read("workflows", partial(client.workflows, project_id)) if listed is None else listed
+    )
+    ingested_at = _now()
+    projects, project_rejects = records.convert_all(
+        project, partial(records.project_row, project_id=project_id, ingested_at=ingested_at)
+    )
+    rows, workflow_rejects = records.convert_all(
+        workflows, partial(records.workflow_row, project_id=project_id, ingested_at=ingested_at)
+    )
+    set_aside = {
+        entity: landing.rejected_ids(entity, project_id=project_id)
+        for entity in ("project", "workflow")
+    }
+    with (
+        landing.writer(PROJECTS) as landed_projects,
+        landing.writer(WORKFLOWS) as landed_workflows,
+        landing.writer(REJECTED) as rejected,
+    ):
+        landed_projects.extend(landing.new_snapshots(PROJECTS, projects))
+        landed_workflows.extend(landing.new_snapshots(WORKFLOWS, rows))
+        rejected.extend(
+            records.rejected_row("project", resource, reason, project_id, None, ingested_at)
+            for resource, reason in project_rejects
+            if _resource_id(resource) not in set_aside["project"]
+        )
+        rejected.extend(
+            records.rejected_row("workflow", resource, reason, project_id, None, ingested_at)
+            for resource, reason in workflow_rejects
+            if _resource_id(resource) not in set_aside["workflow"]
+        )
+    landing.ensure_workflows_readable()
+    summary.project_snapshots += landed_projects.rows_written
+    summary.workflow_snapshots += landed_workflows.rows_written
+    summary.rejected += rejected.rows_written
+    summary.files += sum(
+        len(w.files_written) for w in (landed_projects, landed_workflows, rejected)
+    )
+
+
+def _resource_id(resource: Any) -> int | None:
+    try:
+        return records.parse_id(resource.get("id") if isinstance(resource, dict) else None, "id")
+    except records.RecordError:
+        return None
 
 
 def _prefetched(items: Iterator[T], depth: int = BATCHES_AHEAD) -> Iterator[T]:

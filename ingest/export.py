@@ -41,6 +41,7 @@ from ingest.landing import (
     REJECTED,
     SUBJECTS,
     WORKFLOW_VERSIONS,
+    WORKFLOWS,
     Landing,
     RejectionStatus,
 )
@@ -91,6 +92,7 @@ class ExportSummary:
     other_rejected: int = 0
     subjects: int = 0
     workflow_versions: int = 0
+    workflow_snapshots: int = 0
     rows_read: int = 0
     files: int = 0
     seconds: float = 0.0
@@ -108,7 +110,8 @@ class ExportSummary:
             f"  rejected rows         {classification_rejects:>10,}",
             f"  new subjects          {self.subjects:>10,}",
             f"  new workflow versions {self.workflow_versions:>10,}",
-            f"  rejected other rows   {self.other_rejected:>10,}   (subjects, workflow versions)",
+            f"  new workflow snapshots{self.workflow_snapshots:>10,}   (names, retirement rules)",
+            f"  rejected other rows   {self.other_rejected:>10,}   (subjects, workflows)",
             f"  files landed          {self.files:>10,}",
             f"  seconds               {self.seconds:>10.1f}   ({rate:,.0f} rows/s)",
         ]
@@ -148,6 +151,7 @@ def load_exports(
         con.execute(query("ingest", "macros"))
         if workflows is not None:
             _land_workflow_versions(landing, Path(workflows), summary)
+            _land_workflows(landing, Path(workflows), project_id, summary)
         if subjects is not None:
             with _reading(Path(subjects)):
                 _land_subject_export(con, landing, Path(subjects), summary)
@@ -161,6 +165,7 @@ def load_exports(
     progress.finish()
     landing.ensure_rejected_readable()
     landing.ensure_statuses_readable()
+    landing.ensure_workflows_readable()
     summary.set_aside = landing.rejection_status()
     summary.seconds = time.monotonic() - started
     return summary
@@ -196,6 +201,47 @@ def _land_workflow_versions(landing: Landing, path: Path, summary: ExportSummary
             for row, reason in rejects
         )
     summary.workflow_versions += landed.rows_written
+    summary.rejected.update(reason for _, reason in rejects)
+    summary.other_rejected += len(rejects)
+    summary.files += len(landed.files_written) + len(rejected.files_written)
+
+
+def read_workflows_export_workflows(
+    path: Path, project_id: int | None = None, ingested_at: datetime | None = None
+) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
+    """The workflows export's rows as ``raw/workflows`` rows (name, active flag and retirement
+    rule per version row), and the rows that cannot be read, each with its reason.
+
+    Exports do not name their project: ``project_id`` if given, else the project the
+    workflow's classifications landed under, else null."""
+    rows = _read_small_csv(Path(path), required=WORKFLOW_COLUMNS)
+    ingested_at = ingested_at or _now()
+    return records.convert_all(
+        rows, lambda row: records.workflow_export_workflow_row(row, project_id, ingested_at)
+    )
+
+
+def _land_workflows(
+    landing: Landing, path: Path, project_id: int | None, summary: ExportSummary
+) -> None:
+    """Land the rows of the workflows export not landed yet as ``raw/workflows`` snapshots. A
+    row that cannot be read as a workflow version was set aside as one already: only the rows
+    whose name, active flag or retirement rule alone cannot be read are set aside here."""
+    ingested_at = _now()
+    converted, rejects = read_workflows_export_workflows(path, project_id, ingested_at)
+    if project_id is None:
+        projects = landing.projects_by_workflow()
+        converted = [row | {"project_id": projects.get(row["workflow_id"])} for row in converted]
+    _, version_rejects = read_workflows_export(path, ingested_at)
+    set_aside_as_versions = {orjson.dumps(row) for row, _ in version_rejects}
+    rejects = [(row, why) for row, why in rejects if orjson.dumps(row) not in set_aside_as_versions]
+    with landing.writer(WORKFLOWS) as landed, landing.writer(REJECTED) as rejected:
+        landed.extend(landing.new_snapshots(WORKFLOWS, converted, latest_only=False))
+        rejected.extend(
+            records.rejected_row("workflow", row, reason, project_id, None, ingested_at, "export")
+            for row, reason in rejects
+        )
+    summary.workflow_snapshots += landed.rows_written
     summary.rejected.update(reason for _, reason in rejects)
     summary.other_rejected += len(rejects)
     summary.files += len(landed.files_written) + len(rejected.files_written)

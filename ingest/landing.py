@@ -6,6 +6,8 @@ Layout under ``<data dir>/raw/``::
     subjects/project_id=P/part-*.parquet
     workflow_versions/workflow_id=W/part-*.parquet
     subject_workflow_statuses/workflow_id=W/part-*.parquet
+    projects/project_id=P/part-*.parquet
+    workflows/workflow_id=W/part-*.parquet
     rejected/source=S/part-*.parquet
 
 Partition columns are kept inside the files too, so each file reads on its own and
@@ -133,6 +135,51 @@ SUBJECT_WORKFLOW_STATUSES = Dataset(
     ),
     ("workflow_id",),
 )
+
+# Snapshots of a project's name and slug, landed when they change.
+PROJECTS = Dataset(
+    "projects",
+    pa.schema(
+        [
+            ("project_id", pa.int64()),
+            ("display_name", pa.string()),
+            ("slug", pa.string()),
+            ("raw", pa.string()),
+            ("source", pa.string()),
+            ("ingested_at", _TS),
+        ]
+    ),
+    ("project_id",),
+)
+
+# Snapshots of a workflow's name, current version, active flag and retirement rule (JSON text,
+# as Panoptes has it), landed when they change; a workflows export lands one per version row.
+WORKFLOWS = Dataset(
+    "workflows",
+    pa.schema(
+        [
+            ("workflow_id", pa.int64()),
+            ("project_id", pa.int64()),
+            ("display_name", pa.string()),
+            ("workflow_version", pa.string()),
+            ("active", pa.bool_()),
+            ("retirement", pa.string()),
+            ("raw", pa.string()),
+            ("source", pa.string()),
+            ("ingested_at", _TS),
+        ]
+    ),
+    ("workflow_id",),
+)
+
+# What a snapshot of a project or workflow is compared on, its id first: a change of anything
+# else (counts, timestamps) lands nothing.
+SNAPSHOT_COLUMNS = {
+    PROJECTS.name: ("project_id", "display_name", "slug"),
+    WORKFLOWS.name: (
+        "workflow_id", "project_id", "display_name", "workflow_version", "active", "retirement",
+    ),
+}  # fmt: skip
 
 REJECTED = Dataset(
     "rejected",
@@ -387,13 +434,16 @@ class Landing:
         if not files:
             return RejectionStatus()
         landed = [*self.files(CLASSIFICATIONS), *self.files(SUBJECTS),
-                  *self.files(WORKFLOW_VERSIONS)]  # fmt: skip
+                  *self.files(WORKFLOW_VERSIONS), *self.files(PROJECTS),
+                  *self.files(WORKFLOWS)]  # fmt: skip
         with duckdb.connect() as con, self.reading([*files, *landed]):
             self.register_landed_ids(con, "landed_classification_ids", CLASSIFICATIONS,
                                      "classification_id")  # fmt: skip
             self.register_landed_ids(con, "landed_subject_ids", SUBJECTS, "subject_id")
             self.register_landed_ids(con, "landed_workflow_version_ids", WORKFLOW_VERSIONS,
                                      "workflow_version_id")  # fmt: skip
+            self.register_landed_ids(con, "landed_project_ids", PROJECTS, "project_id")
+            self.register_landed_ids(con, "landed_workflow_ids", WORKFLOWS, "workflow_id")
             outstanding, resolved = con.execute(
                 query("ingest", "outstanding_rejections"), {"files": [str(p) for p in files]}
             ).fetchone()
@@ -415,6 +465,52 @@ class Landing:
             return
         directory = self.partition_dir(SUBJECT_WORKFLOW_STATUSES, {"workflow_id": 0})
         _PartitionFile(directory, SUBJECT_WORKFLOW_STATUSES.schema).finish(keep_empty=True)
+
+    def ensure_workflows_readable(self) -> None:
+        """Give ``raw/projects/`` and ``raw/workflows/`` an empty file each (under id 0, which
+        no project or workflow has) when they have none: a landing from before they were
+        landed, or where Panoptes refused them, still builds, with no names or rules."""
+        for dataset, partition in ((PROJECTS, "project_id"), (WORKFLOWS, "workflow_id")):
+            if not self.files(dataset):
+                directory = self.partition_dir(dataset, {partition: 0})
+                _PartitionFile(directory, dataset.schema).finish(keep_empty=True)
+
+    def new_snapshots(
+        self, dataset: Dataset, rows: list[dict[str, Any]], latest_only: bool = True
+    ) -> list[dict[str, Any]]:
+        """The ``rows`` of projects or workflows to land: those that differ from the latest
+        landed snapshot of the same id (``latest_only``; an API run), or from every landed one
+        (a workflows export, whose rows are past versions: loading it again adds nothing). A
+        row given twice counts once."""
+        columns = SNAPSHOT_COLUMNS[dataset.name]
+        seen: dict[Any, set[tuple[Any, ...]]] = {}
+        for row in self.landed_rows(dataset, list(columns)):
+            values = tuple(row[c] for c in columns)
+            if latest_only:
+                seen[values[0]] = {values}
+            else:
+                seen.setdefault(values[0], set()).add(values)
+        new = []
+        for row in rows:
+            values = tuple(row[c] for c in columns)
+            known = seen.setdefault(values[0], set())
+            if values not in known:
+                if latest_only:
+                    known.clear()
+                known.add(values)
+                new.append(row)
+        return new
+
+    def landed_rows(self, dataset: Dataset, columns: list[str]) -> list[dict[str, Any]]:
+        """``columns`` of every row of a small dataset (projects, workflows), oldest landed
+        first: by ``ingested_at``, then by file name (files sort by the time they landed)."""
+        rows: list[dict[str, Any]] = []
+        for path in self.files(dataset):
+            with self.reading([path]):
+                table = pq.read_table(path, columns=[*columns, "ingested_at"], partitioning=None)
+            rows.extend(table.to_pylist())
+        rows.sort(key=lambda row: row["ingested_at"])  # stable: files were read in order
+        return rows
 
     def landed_workflow_version_ids(self, workflow_id: int) -> set[int]:
         """Versions of a workflow already landed (or set aside)."""
@@ -583,7 +679,7 @@ class _PartitionFile:
         if self._writer is None and not keep_empty:
             return None
         self._open_writer().close()
-        _fsync(self.temp)
+        fsync_file(self.temp)
         final = self.directory / self.name
         os.replace(self.temp, final)
         _fsync_directory(self.directory)
@@ -649,7 +745,8 @@ def _partition_value(column: str, value: Any) -> str:
     return str(value)
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
+    """Flush a file's contents to disk (before the rename that makes it visible)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -659,7 +756,7 @@ def _fsync(path: Path) -> None:
 
 def _fsync_directory(directory: Path) -> None:
     with contextlib.suppress(OSError):  # some filesystems refuse it; the rename stays atomic
-        _fsync(directory)
+        fsync_file(directory)
 
 
 def _process_alive(pid: int) -> bool:

@@ -476,11 +476,25 @@ class PanoptesClient:
         params = {"workflow_id": workflow_id, "page_size": MAX_PAGE_SIZE}
         return list(self.listing("/workflow_versions", params, "workflow_versions"))
 
-    def workflow_ids(self, project_id: int) -> list[int]:
-        """Ids of every workflow of a project (used when no workflow is named)."""
+    def workflows(self, project_id: int) -> list[Any]:
+        """Every workflow of a project, as served (each checked when it is landed)."""
         params = {"project_id": project_id, "page_size": MAX_PAGE_SIZE}
-        ids = [str(w.get("id")) for w in self.listing("/workflows", params, "workflows")]
-        return sorted(int(i) for i in ids if i.isascii() and i.isdigit())
+        return list(self.listing("/workflows", params, "workflows"))
+
+    def project(self, project_id: int) -> list[Any]:
+        """``/projects/{id}``: the ``projects`` list of the document (one project, as served)."""
+        href = f"/projects/{project_id}"
+        projects = self.get(href).get("projects")
+        if not isinstance(projects, list):
+            raise PanoptesError(f"response to {_path(self.url(href))} has no 'projects' list")
+        return projects
+
+
+def workflow_ids(workflows: list[Any]) -> list[int]:
+    """Ids of the workflows of a ``/workflows`` listing (resources without a readable id are
+    left out here, and set aside when the listing is landed)."""
+    ids = [str(w.get("id")) for w in workflows if isinstance(w, dict)]
+    return sorted({int(i) for i in ids if i.isascii() and i.isdigit()})
 
 
 class _TooSlow(Exception):

@@ -1,5 +1,5 @@
-"""Pure functions turning Panoptes subject, subject-workflow-status and workflow-version
-resources into landing rows.
+"""Pure functions turning Panoptes subject, subject-workflow-status, workflow-version, project
+and workflow resources into landing rows.
 
 Classifications, which come by the million, are converted in bulk by :mod:`ingest.convert`.
 
@@ -168,6 +168,112 @@ def workflow_version_row(
         "source": "api",
         "ingested_at": ingested_at,
     }
+
+
+def project_row(resource: Any, project_id: int, ingested_at: datetime) -> dict[str, Any]:
+    """One ``raw/projects`` row from a ``/projects/{id}`` resource: its name and slug."""
+    _links(resource, "project")
+    found = parse_id(resource.get("id"), "id")
+    if found != project_id:
+        raise RecordError(f"id is {found}, not the project asked for ({project_id})")
+    return {
+        "project_id": found,
+        "display_name": _optional_text(resource.get("display_name"), "display_name"),
+        "slug": _optional_text(resource.get("slug"), "slug"),
+        "raw": json_text(resource),
+        "source": "api",
+        "ingested_at": ingested_at,
+    }
+
+
+def workflow_row(resource: Any, project_id: int, ingested_at: datetime) -> dict[str, Any]:
+    """One ``raw/workflows`` row from a ``/workflows`` resource: name, current version, active
+    flag and retirement rule (JSON text as Panoptes has it; null when it has none)."""
+    linked_project = _links(resource, "workflow").get("project")
+    if linked_project is not None:
+        project_id = parse_id(linked_project, "links.project")
+    active = resource.get("active")
+    if active is not None and type(active) is not bool:
+        raise RecordError(f"active is not true or false: {_excerpt(active)}")
+    return {
+        "workflow_id": parse_id(resource.get("id"), "id"),
+        "project_id": project_id,
+        "display_name": _optional_text(resource.get("display_name"), "display_name"),
+        "workflow_version": _version_text(resource.get("version"), "version"),
+        "active": active,
+        "retirement": _retirement(resource.get("retirement")),
+        "raw": json_text(resource),
+        "source": "api",
+        "ingested_at": ingested_at,
+    }
+
+
+def workflow_export_workflow_row(
+    row: dict[str, Any], project_id: int | None, ingested_at: datetime
+) -> dict[str, Any]:
+    """One ``raw/workflows`` row from a row of the Lab's workflows export (one per version:
+    the workflow's name, active flag and retirement rule as that version had them)."""
+    major = parse_id(row.get("version"), "version")
+    minor = parse_id(row.get("minor_version"), "minor_version")
+    retirement_text = row.get("retirement") or None
+    return {
+        "workflow_id": parse_id(row.get("workflow_id"), "workflow_id"),
+        "project_id": project_id,
+        "display_name": row.get("display_name") or None,
+        "workflow_version": workflow_version(major, minor),
+        "active": _export_flag(row.get("active"), "active"),
+        "retirement": _retirement(
+            None if retirement_text is None else _json_object(retirement_text, "retirement")
+        ),
+        "raw": json_text(row),
+        "source": "export",
+        "ingested_at": ingested_at,
+    }
+
+
+def _optional_text(value: Any, field: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise RecordError(f"{field} is not text: {_excerpt(value)}")
+    return value
+
+
+def _version_text(value: Any, field: str) -> str:
+    """``"<major>.<minor>"`` as Panoptes writes a workflow's version, checked and normalised."""
+    major, dot, minor = value.partition(".") if isinstance(value, str) else ("", "", "")
+    if not dot:
+        raise RecordError(f'{field} is not "major.minor": {_excerpt(value)}')
+    try:
+        return workflow_version(parse_id(major, field), parse_id(minor, field))
+    except RecordError:
+        raise RecordError(f'{field} is not "major.minor": {_excerpt(value)}') from None
+
+
+def _retirement(value: Any) -> str | None:
+    """A retirement rule as JSON text; it must be an object whose ``criteria`` is text."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RecordError(f"retirement is not an object: {_excerpt(value)}")
+    criteria = value.get("criteria")
+    if criteria is not None and not isinstance(criteria, str):
+        raise RecordError(f"retirement criteria is not text: {_excerpt(criteria)}")
+    options = value.get("options")
+    if options is not None and not isinstance(options, dict):
+        raise RecordError(f"retirement options is not an object: {_excerpt(options)}")
+    return json_text(value)
+
+
+_FLAGS = {"true": True, "t": True, "1": True, "false": False, "f": False, "0": False}
+
+
+def _export_flag(value: Any, field: str) -> bool | None:
+    """A boolean column of an export (``true``/``false``); empty is unknown."""
+    if value is None or value == "":
+        return None
+    flag = _FLAGS.get(value.strip().lower()) if isinstance(value, str) else None
+    if flag is None:
+        raise RecordError(f"{field} is not true or false: {_excerpt(value)}")
+    return flag
 
 
 def _links(resource: Any, what: str) -> dict[str, Any]:

@@ -20,6 +20,12 @@ from typing import Any
 
 import orjson
 
+from standin import sample
+
+# Where a sample subject's image is served, until a request names the address that reached the
+# stand-in (see ``StandInData.drawn``).
+IMAGE_ROOT = "{stand-in}"
+
 
 class _Index:
     """Pre-serialised resources sorted by id, for cheap keyset and offset slices."""
@@ -59,6 +65,7 @@ class StandInData:
         subjects: list[dict[str, Any]],
         workflows: list[dict[str, Any]],
         workflow_versions: list[dict[str, Any]],
+        projects: list[dict[str, Any]] | None = None,
     ) -> None:
         by_stream: dict[tuple[int, int | None], list[tuple[float, bytes]]] = {}
         self.classification_ids: list[int] = []
@@ -81,9 +88,22 @@ class StandInData:
         for classified in self._classified.values():
             classified.sort()
         self._streams = {key: _Index(items) for key, items in by_stream.items()}
-        self.subjects = {int(s["id"]): orjson.dumps(s) for s in subjects}
+        # Sample subjects whose location is the sample's own upload URL get the image the
+        # stand-in draws for them instead; a subject with a location of its own keeps it.
+        self.drawn = {int(s["id"]) for s in subjects if _sample_image(s)}
+        self.subjects = {
+            int(s["id"]): orjson.dumps(
+                {**s, "locations": [{"image/png": sample.image_url(int(s["id"]), IMAGE_ROOT)}]}
+                if int(s["id"]) in self.drawn
+                else s
+            )
+            for s in subjects
+        }
         self.workflows = workflows
         self.workflow_versions = workflow_versions
+        self.projects = {
+            pid: project for project in projects or [] if (pid := numeric_id(project.get("id")))
+        }
         self.visible_until = math.inf
         self.status_overrides: dict[tuple[int, int], dict[str, Any]] = {}
         self.hidden: set[int] = set()
@@ -103,7 +123,11 @@ class StandInData:
     @classmethod
     def from_sample(cls, sample: Any) -> StandInData:
         return cls(
-            sample.classifications, sample.subjects, sample.workflows, sample.workflow_versions
+            sample.classifications,
+            sample.subjects,
+            sample.workflows,
+            sample.workflow_versions,
+            getattr(sample, "projects", None),
         )
 
     def publish(self, count: int) -> list[int]:
@@ -204,6 +228,13 @@ class StandInData:
                 if retirement.get("criteria") == "classification_count":
                     return numeric_id((retirement.get("options") or {}).get("count"))
         return None
+
+
+def _sample_image(subject: dict[str, Any]) -> bool:
+    subject_id = numeric_id(subject.get("id"))
+    return subject_id is not None and subject.get("locations") == [
+        {"image/png": sample.image_url(subject_id)}
+    ]
 
 
 def numeric_id(value: Any) -> int | None:

@@ -3,7 +3,9 @@
 It starts the stand-in on a free port, ingests in two passes (the second only sees what is new),
 builds the warehouse and prints a summary, in the default data directory unless told otherwise,
 so that ``dbt build``, ``dbt docs generate`` or ``gz-warehouse dashboard`` run afterwards from
-the repository root find it without any setting.
+the repository root find it without any setting. With ``--serve`` it then keeps the stand-in
+running, so the subjects' images (drawn by the stand-in) resolve, and serves the dashboard until
+interrupted.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
@@ -26,7 +29,11 @@ MARKER = ".demo-data"
 FIRST_PASS_SHARE = 0.9
 
 
-def run_demo(settings: Settings, n_classifications: int, n_subjects: int) -> int:
+def run_demo(
+    settings: Settings, n_classifications: int, n_subjects: int, serve_port: int | None = None
+) -> int:
+    """Ingest the sample through the stand-in, build and summarise; with ``serve_port``, then
+    serve the dashboard on it (0: a free port) beside the stand-in until interrupted."""
     data_dir = settings.data_dir
     _fresh_directory(data_dir)
     print(
@@ -40,7 +47,8 @@ def run_demo(settings: Settings, n_classifications: int, n_subjects: int) -> int
         "PANOPTES_CLIENT_SECRET": secret,
     }
     env.pop("PANOPTES_TOKEN", None)
-    with PanoptesStandIn(data, clients={client_id: secret}) as api:
+    api = PanoptesStandIn(data, clients={client_id: secret}).start()
+    try:
         print(f"Panoptes stand-in at {api.url}")
         ingest = [sys.executable, "-m", "ingest", "api", "--project-id",
                   str(generated.project_id), "--api-url", api.url]  # fmt: skip
@@ -54,13 +62,41 @@ def run_demo(settings: Settings, n_classifications: int, n_subjects: int) -> int
             "only they are fetched"
         )
         _run(ingest, env)
-    print("\n== dbt build")
-    status = build(settings, [], force=True)
-    if status != 0:
-        raise OSError(f"dbt build exited with {status}")
-    print("\n== what landed")
-    _print_summary(settings)
+        print("\n== dbt build")
+        status = build(settings, [], force=True)
+        if status != 0:
+            raise OSError(f"dbt build exited with {status}")
+        print("\n== what landed")
+        _print_summary(settings)
+        if serve_port is not None:
+            _serve(settings, api, serve_port)
+    finally:
+        api.stop()
     return 0
+
+
+def dashboard_server(settings: Settings, host: str, port: int) -> ThreadingHTTPServer:
+    """The dashboard over this data directory's marts, started (``serve_forever`` serves it)."""
+    from warehouse.dashboard import Marts, serve
+
+    return serve(Marts(settings.marts_dir), host, port)
+
+
+def _serve(settings: Settings, api: PanoptesStandIn, port: int) -> None:
+    """Serve the dashboard while the stand-in keeps serving the images the subjects point at."""
+    server = dashboard_server(settings, "127.0.0.1", port)
+    host, bound = server.server_address[:2]
+    print(
+        f"\ndashboard at http://{host}:{bound}/ (subject images from the stand-in at "
+        f"{api.root}); Ctrl-C stops both",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped")
+    finally:
+        server.server_close()
 
 
 def _fresh_directory(data_dir: Path) -> None:
@@ -133,6 +169,8 @@ def _next_steps(settings: Settings) -> str:
         f"  query it:   {bin_dir}/python -c \"import duckdb; print(duckdb.connect('{database}', "
         "read_only=True).sql('select * from vote_counts limit 5'))\"\n"
         f"  dashboard:  {bin_dir}/gz-warehouse dashboard{data_option}\n"
+        f"              (the galaxy images need the demo's stand-in: "
+        f"`{bin_dir}/gz-warehouse demo --serve{data_option}` runs both)\n"
         f"  catalogue:  {bin_dir}/gz-warehouse catalogue publish gz_decals_dr5{data_option}\n"
         f"  parquet marts (for BI tools and pandas): {_shown(settings.marts_dir)}/*.parquet"
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from standin.sample import Sample, workflow_version_of
+from standin.sample import Sample, image_url, workflow_version_of
 
 CLASSIFICATION_HEADER = (
     "classification_id", "user_name", "user_id", "user_ip", "workflow_id", "workflow_name",
@@ -36,8 +36,13 @@ SUBJECT_HEADER = (
 )  # fmt: skip
 
 
-def write_exports(sample: Sample, directory: Path, prefix: str = "sample") -> dict[str, Path]:
-    """Write the classification, workflow and subject exports; returns their paths."""
+def write_exports(
+    sample: Sample, directory: Path, prefix: str = "sample", image_root: str | None = None
+) -> dict[str, Path]:
+    """Write the classification, workflow and subject exports; returns their paths.
+
+    Subject images keep the sample's upload-store URLs, or, given the ``image_root`` of a
+    running stand-in, point at the images it draws."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {
         "classifications": directory / f"{prefix}-classifications.csv",
@@ -46,7 +51,7 @@ def write_exports(sample: Sample, directory: Path, prefix: str = "sample") -> di
     }
     _write(paths["classifications"], CLASSIFICATION_HEADER, classification_rows(sample))
     _write(paths["workflows"], WORKFLOW_HEADER, workflow_rows(sample))
-    _write(paths["subjects"], SUBJECT_HEADER, subject_rows(sample))
+    _write(paths["subjects"], SUBJECT_HEADER, subject_rows(sample, image_root))
     return paths
 
 
@@ -86,14 +91,16 @@ def classification_rows(sample: Sample) -> Iterable[list[Any]]:
 
 
 def workflow_rows(sample: Sample) -> Iterable[list[Any]]:
-    names = {int(w["id"]): w["display_name"] for w in sample.workflows}
+    """One row per version; the name, active flag and retirement rule are the workflow's."""
+    workflows = {int(w["id"]): w for w in sample.workflows}
     for version in sample.workflow_versions:
         workflow_id = int(version["links"]["workflow"])
+        workflow = workflows.get(workflow_id, {})
         yield [
             workflow_id,
-            names.get(workflow_id, ""),
+            workflow.get("display_name", ""),
             int(version["major_number"]),
-            "true",
+            "true" if workflow.get("active", True) else "false",
             0,
             "false",
             "false",
@@ -103,17 +110,21 @@ def workflow_rows(sample: Sample) -> Iterable[list[Any]]:
             "",
             0,
             _json(version["tasks"]),
-            _json({"options": {"count": 40}, "criteria": "classification_count"}),
+            _json(workflow.get("retirement") or {"criteria": "never_retire", "options": {}}),
             _json(version.get("strings") or {}),
             int(version["minor_number"]),
         ]
 
 
-def subject_rows(sample: Sample) -> Iterable[list[Any]]:
+def subject_rows(sample: Sample, image_root: str | None = None) -> Iterable[list[Any]]:
     workflow_ids = sorted({int(w["id"]) for w in sample.workflows})
     for subject in sample.subjects:
         created = _export_time(subject["created_at"])
-        locations = {str(i): next(iter(loc.values())) for i, loc in enumerate(subject["locations"])}
+        urls = [next(iter(loc.values())) for loc in subject["locations"]]
+        subject_id = int(subject["id"])
+        if image_root is not None and urls == [image_url(subject_id)]:
+            urls = [image_url(subject_id, image_root)]
+        locations = {str(i): url for i, url in enumerate(urls)}
         for workflow_id in workflow_ids:
             yield [
                 subject["id"],

@@ -28,6 +28,8 @@ from ingest import records
 PROJECT_ID = 5733
 WORKFLOW_ID = 6122
 WORKFLOW_NAME = "DECaLS DR5"
+PROJECT_NAME = "Galaxy Zoo"
+PROJECT_SLUG = "zookeeper/galaxy-zoo"
 FIRST_CLASSIFICATION_ID = 91_178_981
 FIRST_SUBJECT_ID = 15_069_047
 START = datetime(2018, 2, 20, 10, 44, 42, tzinfo=UTC)
@@ -39,6 +41,8 @@ REPEAT_SHARE = 0.03
 # stand-in's subject workflow statuses have retirements to report.
 RETIREMENT_COUNT = 25
 VOLUNTEERS = 400
+# Where a stand-in serves a sample subject's image (outside /api, as Panoptes' upload store is).
+IMAGE_PATH = "/subject_images/{subject_id}.png"
 LATEST_VERSION_SHARE = 0.4
 
 
@@ -61,6 +65,7 @@ class Sample:
     workflow_versions: list[dict[str, Any]]
     project_id: int = PROJECT_ID
     stats: dict[str, int] = field(default_factory=dict)
+    projects: list[dict[str, Any]] = field(default_factory=list)
 
 
 def generate(
@@ -136,6 +141,7 @@ def generate(
         ],
         project_id=project_id,
         stats=stats,
+        projects=[project(project_id, workflow_ids)],
     )
 
 
@@ -180,6 +186,12 @@ def _walk(
         annotations.append({"task": task_key, "value": value})
         task_key = next_key
     return annotations
+
+
+def leaning(subject_id: int, task_key: str, n_answers: int) -> list[float]:
+    """How a subject's volunteers lean on one question: a weight per answer (the same every
+    time, and the same the generated classifications were drawn with)."""
+    return _leaning({}, subject_id, task_key, n_answers)
 
 
 def _leaning(
@@ -240,11 +252,6 @@ def _multiple_choice(rng: random.Random, weights: list[float]) -> list[int]:
 def _subject(rng: random.Random, subject_id: int, project_id: int) -> dict[str, Any]:
     ra = rng.uniform(0, 360)
     dec = rng.uniform(-20, 35)
-    digest = hashlib.sha1(str(subject_id).encode()).hexdigest()
-    image = (
-        "https://panoptes-uploads.zooniverse.org/production/subject_location/"
-        f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}.png"
-    )
     created = "2018-12-07T13:03:28.035Z"
     return {
         "id": str(subject_id),
@@ -258,7 +265,7 @@ def _subject(rng: random.Random, subject_id: int, project_id: int) -> dict[str, 
             "!petrotheta": round(rng.uniform(2, 30), 4),
             "#upload_date": "2018-12-07",
         },
-        "locations": [{"image/png": image}],
+        "locations": [{"image/png": image_url(subject_id)}],
         "zooniverse_id": None,
         "external_id": None,
         "created_at": created,
@@ -266,6 +273,18 @@ def _subject(rng: random.Random, subject_id: int, project_id: int) -> dict[str, 
         "href": f"/subjects/{subject_id}",
         "links": {"project": str(project_id), "collections": [], "subject_sets": ["67383"]},
     }
+
+
+def image_url(subject_id: int, root: str | None = None) -> str:
+    """A sample subject's image: as Panoptes' upload store names one, or, given the ``root``
+    of a running stand-in, the image that stand-in draws for it."""
+    if root is not None:
+        return root.rstrip("/") + IMAGE_PATH.format(subject_id=subject_id)
+    digest = hashlib.sha1(str(subject_id).encode()).hexdigest()
+    return (
+        "https://panoptes-uploads.zooniverse.org/production/subject_location/"
+        f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}.png"
+    )
 
 
 def iau_name(ra: float, dec: float) -> str:
@@ -343,6 +362,22 @@ def _classification(
 def workflow_version_of(version: dict[str, Any]) -> str:
     """The ``"<major>.<minor>"`` name of a ``/workflow_versions`` resource."""
     return records.workflow_version(int(version["major_number"]), int(version["minor_number"]))
+
+
+def project(project_id: int, workflow_ids: list[int]) -> dict[str, Any]:
+    """The ``/projects/{id}`` resource of the sample's project: Galaxy Zoo's name and slug for
+    project 5733, a made-up one for another id."""
+    galaxy_zoo = project_id == PROJECT_ID
+    return {
+        "id": str(project_id),
+        "display_name": PROJECT_NAME if galaxy_zoo else f"Project {project_id}",
+        "slug": PROJECT_SLUG if galaxy_zoo else f"standin/project-{project_id}",
+        "primary_language": "en",
+        "launch_approved": True,
+        "live": True,
+        "href": f"/projects/{project_id}",
+        "links": {"workflows": [str(w) for w in workflow_ids]},
+    }
 
 
 def _workflow(workflow_id: int, project_id: int, latest: dict[str, Any]) -> dict[str, Any]:

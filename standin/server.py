@@ -4,7 +4,9 @@ It serves what the real API serves for bulk reads: OAuth ``client_credentials`` 
 ``/oauth/token``; ``/api/classifications/project`` with keyset paging (``last_id``; ``count``
 and ``page_count`` always 0; ``next_href`` set while a page is non-empty); ``/api/subjects``,
 ``/api/workflows``, ``/api/workflow_versions`` and ``/api/subject_workflow_statuses`` with
-ordinary paging. The
+ordinary paging; ``/api/projects/{id}`` (404 for a project it does not hold); and, outside
+``/api`` as Panoptes' upload store is, a PNG drawn for each sample subject at
+``/subject_images/<id>.png``, where the served subjects' ``locations`` point. The
 ``Accept: application/vnd.api+json; version=1`` header is required (404 without it), and
 classification and workflow-version reads need a valid bearer token (401 otherwise).
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import secrets
 import socket
 import struct
@@ -46,13 +49,14 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import orjson
 
-from standin.data import StandInData
+from standin.data import IMAGE_ROOT, StandInData
 
 __all__ = ["Fault", "FaultPlan", "PanoptesStandIn", "StandInData"]
 
@@ -84,6 +88,9 @@ _ANSWERING = frozenset(
     {"status", "rate_limit", "garbage", "reset", "echo", "redirect", "token_redirect"}
 )
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_IMAGE_PATH = re.compile(r"/subject_images/(\d{1,18})\.png")
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+_IMAGE_ROOT = IMAGE_ROOT.encode()
 
 _LINKS = {
     "classifications": {
@@ -396,6 +403,8 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> tuple[int, bytes, dict[str, str]]:
         if method == "POST" and path == "/oauth/token":
             return self._token(body)
+        if method == "GET" and (image := _IMAGE_PATH.fullmatch(path)):
+            return self._subject_image(int(image.group(1)))
         if not path.startswith("/api/") or method != "GET":
             return _error(404, "Not found")
         if self.headers.get("Accept", "") != ACCEPT:
@@ -429,6 +438,8 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             if resource == "subject_workflow_statuses":
                 return self._subject_workflow_statuses(params)
+            if resource.startswith("projects/"):
+                return self._project(resource[len("projects/") :])
         except ValueError as exc:
             return _error(422, str(exc))
         return _error(404, "Not found")
@@ -506,7 +517,31 @@ class _Handler(BaseHTTPRequestHandler):
         wanted = params.get("id") or params.get("ids") or ""
         ids = sorted({_int(i, "id", 0) for i in wanted.split(",") if i})
         found = [self.api.data.subjects[i] for i in ids if i in self.api.data.subjects]
+        root = self._own_root().encode()
+        found = [body.replace(_IMAGE_ROOT, root) for body in found]
         return self._paged("subjects", found, params, "/subjects")
+
+    def _subject_image(self, subject_id: int) -> tuple[int, bytes, dict[str, str]]:
+        """The image drawn for a sample subject, where its ``locations`` point (outside
+        ``/api``, as Panoptes' upload store is); no token or Accept header needed."""
+        if subject_id not in self.api.data.drawn:
+            return _error(404, "Not found")
+        headers = {"Content-Type": "image/png", "Cache-Control": "public, max-age=86400"}
+        return 200, _subject_png(subject_id), headers
+
+    def _own_root(self) -> str:
+        """``http://host:port`` as the client reached this server (its Host header, when it is
+        a plain host name), so image URLs work from wherever the subjects were fetched."""
+        host = self.headers.get("Host", "")
+        return f"http://{host}" if _HOST.fullmatch(host) else self.api.root
+
+    def _project(self, wanted: str) -> tuple[int, bytes, dict[str, str]]:
+        """``/projects/{id}``: one project in a ``projects`` list, or 404 as Panoptes answers
+        for a project it does not have (or does not show)."""
+        project = self.api.data.projects.get(int(wanted)) if wanted.isdigit() else None
+        if project is None:
+            return _error(404, f"Could not find project with id='{wanted}'")
+        return _ok("projects", [orjson.dumps(project)], _meta(1, DEFAULT_PAGE_SIZE, 1, 1, None))
 
     def _subject_workflow_statuses(
         self, params: dict[str, str]
@@ -704,6 +739,13 @@ def _page_size(params: dict[str, str]) -> int:
     return max(
         1, min(_int(params.get("page_size"), "page_size", DEFAULT_PAGE_SIZE), PAGE_SIZE_LIMIT)
     )
+
+
+@lru_cache(maxsize=2048)
+def _subject_png(subject_id: int) -> bytes:
+    from standin.images import subject_png  # numpy and Pillow, only once an image is asked for
+
+    return subject_png(subject_id)
 
 
 def _int(value: str | None, name: str, default: int) -> int:

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from ingest.lock import holding
+from ingest.lock import LockTimeout, holding
 from ingest.queries import query
 from ingest.settings import Settings
+from warehouse import serving
 from warehouse.dbt import PROJECT_DIR, run_dbt
 
 # What dbt reads from the project directory (dbt_project.yml names the same folders).
@@ -92,6 +94,19 @@ def published_marts(data_dir: Path) -> tuple[str, ...]:
     return tuple(sorted(str(p.relative_to(data_dir)) for p in marts.glob("*.parquet")))
 
 
+def refresh_serving(data_dir: Path) -> None:
+    """Write ``marts.duckdb`` again if it does not name the published marts as they are now.
+
+    A repair on a skipped build: a failure is reported, and leaves the skip a success."""
+    if not (data_dir / "marts").is_dir() or serving.is_current(data_dir):
+        return
+    try:
+        with holding(data_dir):
+            print(serving.publish(data_dir).summary(), flush=True)
+    except (duckdb.Error, OSError, LockTimeout) as exc:
+        print(f"serving database not refreshed: {exc}", file=sys.stderr, flush=True)
+
+
 def build(
     settings: Settings,
     dbt_args: list[str],
@@ -106,6 +121,7 @@ def build(
     state = BuildState(fingerprint(data_dir, project_dir, dbt_args))
     if not force and up_to_date(state, last_build(warehouse), data_dir):
         print("nothing new landed and the project is unchanged: dbt build skipped", flush=True)
+        refresh_serving(data_dir)  # e.g. the data directory moved: its views' paths changed
         return 0
     status = run_dbt(["build", *dbt_args], settings.dbt_environment(), project_dir)
     if status != 0:

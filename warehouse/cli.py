@@ -82,22 +82,15 @@ def _add_dashboard(commands: argparse._SubParsersAction) -> None:
     dashboard = commands.add_parser(
         "dashboard",
         help="serve a live dashboard over the published parquet marts (offline)",
-        description="Serve a dashboard over $WAREHOUSE_DATA_DIR/marts/*.parquet: new "
-        "classifications per hour and day per workflow, retired subjects (as Panoptes reports "
-        "them, else those reaching --retirement-count), "
-        "the vote-fraction distribution of each question, a page per subject, and the retirement "
-        "rules replayed side by side. Reads only the "
-        "published parquet, so it never blocks a dbt build.",
+        description="Serve a dashboard over $WAREHOUSE_DATA_DIR/marts/*.parquet: the "
+        "project's workflows and their retirement (as Panoptes reports it, else by the "
+        "workflow's own rule), classifications and volunteers over time, vote fractions, the "
+        "vote accounting and the retirement rules replayed; a sky map coloured by any answer's "
+        "vote fraction, a subject browser with thumbnails and CSV download, and a page per "
+        "subject. Reads only the published parquet, so it never blocks a dbt build.",
     )
     add_verbosity(dashboard, "also log every request the dashboard serves")
     _add_listen(dashboard, "dashboard")
-    dashboard.add_argument(
-        "--retirement-count",
-        type=positive_int,
-        default=40,
-        help="classifications after which a subject counts as retired while no Panoptes "
-        "subject workflow status has landed (default 40)",
-    )
     add_data_dir(dashboard)
     dashboard.set_defaults(run=_run_dashboard)
 
@@ -262,6 +255,19 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
     )
     add_data_dir(demo)
     _add_sample_size(demo)
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="after the build, keep the stand-in running (it serves the subjects' images) and "
+        "serve the dashboard on 127.0.0.1 until Ctrl-C (default: stop after the summary)",
+    )
+    port = DEFAULT_PORTS["dashboard"]
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=port,
+        help=f"the dashboard's port with --serve; 0 picks a free one (default {port})",
+    )
     demo.set_defaults(run=_run_demo)
 
 
@@ -338,7 +344,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     from warehouse.dashboard import Marts, serve
 
     settings = Settings.from_env(data_dir=args.data_dir)
-    marts = Marts(settings.marts_dir, args.retirement_count)
+    marts = Marts(settings.marts_dir)
     server = serve(marts, args.host, args.port)
     host, port = server.server_address[:2]
     print(f"dashboard at http://{host}:{port}/ (reading {marts.directory})", flush=True)
@@ -410,7 +416,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     from standin.demo import run_demo
 
     settings = Settings.from_env(data_dir=args.data_dir)
-    return run_demo(settings, args.classifications, args.subjects)
+    serve_port = args.port if args.serve else None
+    return run_demo(settings, args.classifications, args.subjects, serve_port)
 
 
 def _run_standin(args: argparse.Namespace) -> int:

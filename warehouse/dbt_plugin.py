@@ -2,8 +2,10 @@
 
 It holds the writer lock shared with ``ingest`` runs for the whole life of the process, makes
 sure ``marts/`` exists for the hook that publishes the marts as parquet (SQL cannot create a
-directory), and that ``raw/rejected/`` and ``raw/subject_workflow_statuses/`` have a file for
-their staging views to read on a landing where nothing was ever set aside, or no status landed.
+directory), and that ``raw/rejected/``, ``raw/subject_workflow_statuses/``, ``raw/projects/`` and
+``raw/workflows/`` have a file for their staging views to read on a landing where nothing was
+ever set aside, or no status, project or workflow landed. It also gives dbt's connection the SQL
+function with which that hook refreshes the serving database (:mod:`warehouse.serving`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
 
 from ingest.landing import Landing
 from ingest.lock import acquire
 from ingest.settings import Settings
+from warehouse import serving
 
 _held: list[int] = []
 
@@ -32,3 +36,18 @@ class Plugin(BasePlugin):
         landing = Landing(settings.data_dir)
         landing.ensure_rejected_readable()
         landing.ensure_statuses_readable()
+        landing.ensure_workflows_readable()
+
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        """``publish_serving_database(data_dir)`` for the hook: SQL cannot rename a file."""
+        conn.create_function(
+            "publish_serving_database",
+            _publish_serving_database,
+            ["VARCHAR"],
+            "VARCHAR",
+            side_effects=True,
+        )
+
+
+def _publish_serving_database(data_dir: str) -> str:
+    return serving.publish(Path(data_dir)).summary()

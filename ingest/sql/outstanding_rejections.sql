@@ -26,6 +26,14 @@ checked as (
                 then entity_id in (
                     select landed.workflow_version_id from landed_workflow_version_ids as landed
                 )
+            when 'project'
+                then entity_id in (
+                    select landed.project_id from landed_project_ids as landed
+                )
+            when 'workflow'
+                then entity_id in (
+                    select landed.workflow_id from landed_workflow_ids as landed
+                )
         end as is_resolved
     from items
 )

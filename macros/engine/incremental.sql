@@ -41,6 +41,21 @@
     )
 {%- endmacro %}
 
+{#- A bound on a timestamp column: not before the earliest day of `days` (a relation with a
+    date column `classified_on`), and after every row when `days` is empty. derived is appended
+    in landing order, close to time order, so the bound lets a scan skip the row groups older
+    than every day a run recounts (all of them when it recounts none). -#}
+{% macro on_or_after_earliest_day(column, days) -%}
+    {{ column }} >= (
+        select
+            coalesce(
+                cast(min(earliest.classified_on) as timestamp),
+                cast('9999-12-31' as timestamp)
+            )
+        from {{ days }} as earliest
+    )
+{%- endmacro %}
+
 {#- When a dbt run started: incremental models stamp their rows with it as _loaded_at. -#}
 {% macro run_started_timestamp() -%}
     cast('{{ run_started_at }}' as timestamp)

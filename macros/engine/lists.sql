@@ -15,6 +15,19 @@
     try_element_at({{ list }}, cast({{ position }} as int))
 {%- endmacro %}
 
+{#- The number of elements of a list. -#}
+{% macro list_length(list) -%}
+    {{ return(adapter.dispatch('list_length')(list)) }}
+{%- endmacro %}
+
+{% macro default__list_length(list) -%}
+    len({{ list }})
+{%- endmacro %}
+
+{% macro spark__list_length(list) -%}
+    size({{ list }})
+{%- endmacro %}
+
 {#- A list literal from SQL expressions: list_of(['a', 'b']). -#}
 {% macro list_of(items) -%}
     {{ return(adapter.dispatch('list_of')(items)) }}

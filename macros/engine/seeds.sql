@@ -10,20 +10,23 @@
     rowid
 {%- endmacro %}
 
-{#- A seed's rows are inserted in file order into one file, read back in that order. -#}
+{#- A seed's rows are inserted in file order into one file (spark__load_csv_rows), read back in
+    that order. -#}
 {% macro spark__seed_row_order() -%}
     monotonically_increasing_id()
 {%- endmacro %}
 
 {#- dbt-spark's seed loader in session mode pastes each value between quotes unescaped and
     turns an empty cell into the text 'None'; this one writes each value as a literal (null for
-    an empty cell). -#}
+    an empty cell), and each batch as one file (COALESCE(1)): a batch split over several files is
+    read back with the largest file first, which would scramble seed_row_order. -#}
 {% macro spark__load_csv_rows(model, agate_table) %}
     {%- set column_override = model['config'].get('column_types', {}) -%}
     {%- set statements = [] -%}
     {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
         {%- set sql -%}
-            insert into {{ this.render() }} values
+            insert into {{ this.render() }}
+            select /*+ COALESCE(1) */ * from values
             {% for row in chunk -%}
                 ({%- for value in row -%}
                     {%- set column = agate_table.column_names[loop.index0] -%}

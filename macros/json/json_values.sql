@@ -38,3 +38,17 @@
 {% macro spark__json_object_keys(column) -%}
     json_object_keys({{ column }})
 {%- endmacro %}
+
+{#- A text or number value at a JSON path (`$.options.count`) of JSON text, as text; null when
+    the path is absent. -#}
+{% macro json_text_at(column, path) -%}
+    {{ return(adapter.dispatch('json_text_at')(column, path)) }}
+{%- endmacro %}
+
+{% macro default__json_text_at(column, path) -%}
+    json_extract_string({{ column }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro spark__json_text_at(column, path) -%}
+    get_json_object({{ column }}, '{{ path }}')
+{%- endmacro %}

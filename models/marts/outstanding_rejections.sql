@@ -51,6 +51,16 @@ landed_ids as (
         workflow_version_id as entity_id
     from {{ ref('stg_panoptes__workflow_versions') }}
     where workflow_version_id is not null
+    union all
+    select
+        'project' as entity,
+        project_id as entity_id
+    from {{ ref('stg_panoptes__projects') }}
+    union all
+    select
+        'workflow' as entity,
+        workflow_id as entity_id
+    from {{ ref('stg_panoptes__workflows') }}
 ),
 
 outstanding as (

@@ -1,5 +1,5 @@
-"""What analysts and BI tools read: the parquet marts, the dashboard (its JSON and, in headless
-Chromium, its pages), the CSV/FITS catalogue, dbt docs and source freshness.
+"""What analysts and BI tools read: the parquet marts, the CSV/FITS catalogue, dbt docs and source
+freshness (the dashboard has its own module, test_dashboard.py).
 
 One landing is built once for the module: half the sample first, so that the test of readers
 during a build can watch the second half arrive.
@@ -8,19 +8,12 @@ during a build can watch the second half arrive.
 from __future__ import annotations
 
 import csv
-import itertools
 import json
-import re
-import shutil
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +37,6 @@ from conftest import (
 from standin import sample
 from standin.server import StandInData
 from warehouse import __version__
-from warehouse.dashboard import Marts, serve
 from warehouse.dbt import dbt_executable
 
 pytestmark = pytest.mark.dbt
@@ -225,147 +217,6 @@ def test_readers_of_the_parquet_marts_see_a_whole_file_and_never_block_the_build
     assert [p.name for p in rebuilt.marts.iterdir() if not p.name.endswith(".parquet")] == []
 
 
-@pytest.fixture(scope="module")
-def dashboard(rebuilt: Warehouse) -> Iterator[str]:
-    server = serve(Marts(rebuilt.marts, retirement_count=15), port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return json.loads(response.read())
-
-
-def test_the_dashboard_api_agrees_with_the_marts(rebuilt, dashboard):
-    summary = _get(f"{dashboard}/api/summary")
-    subjects, classifications, retired_in_panoptes, reached_15, statuses = rebuilt.query(
-        "select count(*), sum(classification_count), count(retired_at), "
-        "count(*) filter (where classification_count >= 15), count(status_ingested_at) "
-        "from subjects"
-    )[0]
-    # retirement as Panoptes reports it once its statuses landed, else the estimate
-    retired = retired_in_panoptes if statuses else reached_15
-    assert summary["retirement_from_panoptes"] == bool(statuses)
-    assert (summary["subjects"], summary["classifications"], summary["retired"]) == (
-        subjects, classifications, retired,
-    )  # fmt: skip
-    assert summary["schemas"] == [SCHEMA] and sorted(summary["marts"]) == MART_NAMES
-
-    activity_total = rebuilt.query("select sum(classifications) from classification_activity")
-    months = _get(f"{dashboard}/api/activity?bucket=month")  # the whole history by default
-    assert sum(r["classifications"] for r in months) == activity_total[0][0]
-    assert {r["workflow_id"] for r in months} == {WORKFLOW_ID}
-    last_hour = rebuilt.query("select max(classified_hour) from classification_activity")[0][0]
-    for bucket, periods, step in (("hour", 168, 3600), ("day", 90, 86400)):
-        rows = _get(f"{dashboard}/api/activity?bucket={bucket}")
-        assert len(rows) == periods  # the latest week of hours, 90 days: zero-filled
-        starts = [datetime.fromisoformat(r["period"]) for r in rows]
-        assert all((b - a).total_seconds() == step for a, b in itertools.pairwise(starts))
-        assert starts[-1] <= last_hour < starts[-1] + timedelta(seconds=step)
-        whole = _get(f"{dashboard}/api/activity?bucket={bucket}&periods=0")
-        assert sum(r["classifications"] for r in whole) == activity_total[0][0]
-        window = {
-            r["period"]: r["classifications"] for r in whole if r["period"] >= rows[0]["period"]
-        }
-        assert window == {r["period"]: r["classifications"] for r in rows}
-
-    retirement = _get(f"{dashboard}/api/retirement")
-    assert sum(r["subjects"] for r in retirement) == subjects
-    assert sum(r["retired"] for r in retirement) == retired
-    replayed = _get(f"{dashboard}/api/retirement-replay")
-    rules = rebuilt.query(
-        "select rule_name, subjects_retired, classifications_saved "
-        "from retirement_replay_summary order by workflow_id, rule_name"
-    )
-    assert [
-        (r["rule_name"], r["subjects_retired"], r["classifications_saved"]) for r in replayed
-    ] == [tuple(rule) for rule in rules]
-
-    questions = _get(f"{dashboard}/api/questions?schema={SCHEMA}")
-    assert questions[0]["question"] == "smooth-or-featured"
-    expected = dict(
-        rebuilt.query(
-            "select answer, count(*) from vote_counts where schema_name = 'gz_decals_dr5' "
-            "and question = 'smooth-or-featured' and vote_fraction is not null group by answer"
-        )
-    )
-    histogram = _get(f"{dashboard}/api/fractions?schema={SCHEMA}&question=smooth-or-featured")
-    assert {h["answer"]: sum(h["counts"]) for h in histogram} == expected
-    assert [h["answer"] for h in histogram] == questions[0]["answers"][: len(histogram)]
-
-
-def test_the_dashboard_subject_page_data_and_errors(rebuilt, dashboard):
-    subject_id, iauname, votes = rebuilt.query(
-        "select s.subject_id, s.iauname, count(v.answer) from subjects as s "
-        "join vote_counts as v using (subject_id) where s.iauname is not null "
-        "group by s.subject_id, s.iauname, s.classification_count "
-        "order by s.classification_count desc, s.subject_id limit 1"
-    )[0]
-    subject = _get(f"{dashboard}/api/subject/{subject_id}")
-    assert subject["iauname"] == iauname and subject["image_url"].startswith("https://")
-    assert len(subject["votes"]) == votes
-    found = _get(f"{dashboard}/api/subjects?search={iauname[:8]}")
-    assert subject_id in [s["subject_id"] for s in found]
-    for missing in ("/api/subject/1", "/api/nothing"):
-        with pytest.raises(urllib.error.HTTPError) as error:
-            urllib.request.urlopen(f"{dashboard}{missing}", timeout=30)
-        assert error.value.code == 404
-
-
-def test_the_dashboard_renders_in_headless_chromium(rebuilt, dashboard, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium)")
-    browse = [
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=15000",
-    ]  # fmt: skip
-
-    def dom(path: str) -> str:
-        done = subprocess.run(
-            [*browse, "--dump-dom", f"{dashboard}{path}"],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr[-2000:]
-        return re.sub(r"<script.*?</script>", "", done.stdout, flags=re.DOTALL)  # the rendered page
-
-    page = dom("/")
-    assert 'data-ready="true"' in page
-    assert page.count('class="datum"') >= 20  # activity, retirement and fraction bars
-    assert "smooth-or-featured" in page
-    # the retirement rules replayed: one table row per rule of the seed, with its numbers
-    rules = rebuilt.query(
-        "select rule_name, subjects_retired, subjects from retirement_replay_summary"
-    )
-    assert len(re.findall(r'<tr class="rule">', page)) == len(rules) > 0
-    for rule_name, retired, subjects in rules:
-        assert f"<td>{rule_name}</td>" in page
-        assert f"{retired:,} / {subjects:,}" in page
-
-    subject_id, iauname, image_url, votes = rebuilt.query(
-        "select s.subject_id, s.iauname, s.image_url, count(v.answer) from subjects as s "
-        "join vote_counts as v using (subject_id) where s.iauname is not null "
-        "group by all order by s.subject_id limit 1"
-    )[0]
-    subject_page = dom(f"/subject/{subject_id}")
-    assert 'data-ready="true"' in subject_page
-    assert iauname in subject_page and image_url.replace("&", "&amp;") in subject_page
-    assert len(re.findall(r'<tr class="vote[ "]', subject_page)) == votes
-
-    screenshot = tmp_path / "dashboard.png"
-    done = subprocess.run(
-        [*browse, f"--screenshot={screenshot}", "--window-size=1280,1600", f"{dashboard}/"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    picture = screenshot.read_bytes()
-    assert picture[:8] == b"\x89PNG\r\n\x1a\n" and len(picture) > 20_000
-
-
 def test_write_catalogue_writes_the_wide_mart_as_csv_and_fits(rebuilt, tmp_path):
     done = subprocess.run(
         [GZ_WAREHOUSE, "catalogue", "publish", SCHEMA, "--out-dir", str(tmp_path)],
@@ -524,7 +375,11 @@ def test_dbt_docs_describe_every_model_and_column_and_the_exposures(rebuilt):
     dashboard = exposures["warehouse_dashboard"]
     assert dashboard["type"] == "dashboard" and dashboard["owner"]
     depends = {n.split(".")[-1] for n in dashboard["depends_on"]["nodes"]}
-    assert {"classification_activity", "subjects", "vote_counts"} <= depends
+    assert {
+        "workflows", "classification_activity", "volunteer_activity", "volunteers", "subjects",
+        "subject_activity", "vote_counts", "schema_questions", "vote_accounting",
+        "retirement_replay_summary",
+    } <= depends  # fmt: skip
 
 
 @pytest.mark.slow  # two more builds of the landing: `make test-slow`

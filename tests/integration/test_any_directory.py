@@ -49,6 +49,11 @@ MARTS = {
     "retirement_replay_summary",
     "training_labels",
     "warehouse_settings",
+    "workflows",
+    "volunteer_activity",
+    "volunteers",
+    "subject_activity",
+    "schema_questions",
 }
 SEEDS = {
     "question_answer_schema",
@@ -161,6 +166,8 @@ def test_each_layer_has_its_schema_and_the_marts_stay_in_main(built):
         "stg_panoptes__workflow_versions",
         "stg_panoptes__rejected",
         "stg_panoptes__subject_workflow_statuses",
+        "stg_panoptes__projects",
+        "stg_panoptes__workflows",
         "external_catalogue",
     }
     assert {"derived", "flat", "int_answer_votes", "int_catalogue_crossmatch"} <= schemas[

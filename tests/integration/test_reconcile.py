@@ -41,7 +41,6 @@ from standin.server import PanoptesStandIn, StandInData
 from warehouse.dashboard import Marts
 
 WORKFLOWS = [WORKFLOW_ID, OTHER_WORKFLOW_ID]
-ESTIMATE_LIMIT = 15  # the dashboard's --retirement-count in these tests
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +252,8 @@ class Reconciled:
 
 # what these tests read, and the data tests of nothing else
 SELECTED = (
-    "--select", "+subjects", "+classification_count_mismatches",
+    "--select", "+subjects", "+classification_count_mismatches", "+workflows",
+    "+subject_activity",
     "--indirect-selection", "cautious",
 )  # fmt: skip
 
@@ -275,7 +275,7 @@ def reconciled(generated, tmp_path_factory) -> Reconciled:
     assert loaded.returncode == 0, loaded.output
     export_statuses_files = status_files(data_dir)
     export_only_output = run_dbt(data_dir, database, *SELECTED)
-    export_only = Marts(data_dir / "marts", ESTIMATE_LIMIT).summary()
+    export_only = Marts(data_dir / "marts").summary()
 
     data = StandInData.from_sample(generated)
     served = served_statuses(data)
@@ -314,8 +314,12 @@ def reconciled(generated, tmp_path_factory) -> Reconciled:
 def test_an_export_only_landing_builds_with_no_statuses_and_no_retirement(reconciled):
     assert [p.parent.name for p in reconciled.export_statuses_files] == ["workflow_id=0"]
     summary = reconciled.export_only
-    assert summary["retirement_from_panoptes"] is False
     assert summary["subjects"] == 40 and summary["classifications"] == 1_600
+    # no statuses: retirement by each workflow's own rule, from the workflows export
+    assert {w["workflow_id"] for w in summary["workflows"]} == {WORKFLOW_ID, OTHER_WORKFLOW_ID}
+    for workflow in summary["workflows"]:
+        assert workflow["retirement_source"] == "rule"
+        assert workflow["retirement_count"] == sample.RETIREMENT_COUNT
     assert "subjects_missing_classifications" in reconciled.export_only_output
 
 
@@ -394,19 +398,28 @@ def test_the_build_warns_with_the_number_of_subjects_missing_classifications(rec
 
 
 @pytest.mark.slow  # a series of builds (module fixture `reconciled`): `make test-slow`
-def test_the_dashboard_counts_retirement_from_panoptes_and_says_so_when_it_cannot(reconciled):
-    marts = Marts(reconciled.data_dir / "marts", ESTIMATE_LIMIT)
-    retired_subjects, estimated = reconciled.query(
-        "select count(retired_at), count(*) filter (where classification_count >= 15) from subjects"
-    )[0]
-    assert retired_subjects != estimated  # the two rules disagree on this landing
-
+def test_the_dashboard_counts_retirement_from_panoptes_else_by_the_workflows_rule(reconciled):
+    retired_by_panoptes = dict(
+        reconciled.query(
+            "select workflow_id, count(retired_at) "
+            "from staging.stg_panoptes__subject_workflow_statuses group by all"
+        )
+    )
+    reaching_the_rule = dict(
+        reconciled.query(
+            "select workflow_id, count(*) filter (where classifications >= "
+            f"{sample.RETIREMENT_COUNT}) from (select workflow_id, subject_id, "
+            "sum(classifications) as classifications from subject_activity group by all) "
+            "group by all"
+        )
+    )
+    marts = Marts(reconciled.data_dir / "marts")
     summary = marts.summary()
+    for workflow in summary["workflows"]:
+        assert workflow["retirement_source"] == "panoptes"
+        assert workflow["retired_subjects"] == retired_by_panoptes[workflow["workflow_id"]]
     histogram = marts.retirement()
-
-    assert summary["retirement_from_panoptes"] is True
-    assert summary["retired"] == retired_subjects
-    assert sum(r["retired"] for r in histogram) == retired_subjects
-    assert sum(r["subjects"] for r in histogram) == 40
-    export_only = reconciled.export_only
-    assert export_only["retired"] == estimated
+    assert sum(r["subjects"] for r in histogram if r["workflow_id"] == WORKFLOW_ID) == 40
+    # before the statuses landed: the workflows' own rule, applied to the landed classifications
+    for workflow in reconciled.export_only["workflows"]:
+        assert workflow["retired_subjects"] == reaching_the_rule[workflow["workflow_id"]]

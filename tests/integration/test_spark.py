@@ -63,6 +63,11 @@ MARTS = (
     "retirement_replay",
     "retirement_replay_summary",
     "training_labels",
+    "workflows",
+    "volunteer_activity",
+    "volunteers",
+    "subject_activity",
+    "schema_questions",
 )  # warehouse_settings is not compared: it holds each build's own time
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from standin import images
 from standin.server import ACCEPT, Fault
 
 
@@ -56,6 +57,20 @@ def test_the_standin_pages_by_keyset_like_panoptes(api, small_sample):
     end = get(api, "/classifications/project", bearer, project_id=5733,
               last_id=int(small_sample.classifications[-1]["id"])).json()  # fmt: skip
     assert end["classifications"] == [] and end["meta"]["classifications"]["next_href"] is None
+
+
+def test_the_standin_serves_each_sample_subjects_image_where_its_locations_point(api, small_sample):
+    subject_id = small_sample.subjects[0]["id"]
+    (served,) = get(api, "/subjects", id=subject_id).json()["subjects"]
+    ((kind, url),) = [item for location in served["locations"] for item in location.items()]
+    assert kind == "image/png" and url == f"{api.root}/subject_images/{subject_id}.png"
+
+    image = requests.get(url, timeout=10)  # as a browser asks: no Accept header, no token
+
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+    assert image.content == images.subject_png(int(subject_id))
+    assert requests.get(f"{api.root}/subject_images/1.png", timeout=10).status_code == 404
+    assert "panoptes-uploads" in small_sample.subjects[0]["locations"][0]["image/png"]
 
 
 def test_faults_are_applied_in_order_then_the_standin_recovers(api):

@@ -1,15 +1,9 @@
--- The questions of schema $schema in order, each with its answers in order.
+-- The questions of schema $schema in tree order, each answer in order, in the workflow's words.
 select
     question,
-    list(answer order by answer_order) as answers
-from (
-    select distinct
-        question,
-        question_order,
-        answer,
-        answer_order
-    from vote_counts
-    where schema_name = $schema
-) as schema_answers
-group by question, question_order
-order by question_order
+    question_text,
+    answer,
+    answer_text
+from schema_questions
+where schema_name = $schema
+order by question_order, answer_order

@@ -1,22 +1,32 @@
--- How many subjects have each number of classifications (capped at twice $retirement_count),
--- and how many of them are retired: as Panoptes reports it when any of its statuses has
--- landed, else an estimate, the subjects with at least $retirement_count classifications.
-with retirement_source as (
-    select count(status_ingested_at) > 0 as from_panoptes
-    from subjects
+-- Per workflow, how many subjects have each number of its classifications (capped at twice
+-- the retirement count, or at 100 without one), and how many of them are retired: as Panoptes
+-- reports it where its statuses of the workflow have landed, else by the workflow's own
+-- classification_count rule; none without either (mart workflows, retirement_source).
+with per_subject as (
+    select
+        workflow_id,
+        subject_id,
+        sum(classifications) as classifications
+    from activity
+    group by workflow_id, subject_id
 )
 
 select
-    least(subjects.classification_count, 2 * $retirement_count) as classifications,
+    per_subject.workflow_id,
+    least(
+        per_subject.classifications, coalesce(2 * workflows.retirement_count, 100)
+    ) as classifications,
     count(*) as subjects,
     count(*) filter (
         where
-        case
-            when retirement_source.from_panoptes then subjects.retired_at is not null
-            else subjects.classification_count >= $retirement_count
+        case workflows.retirement_source
+            when 'panoptes' then subjects.retired_at is not null
+            when 'rule' then per_subject.classifications >= workflows.retirement_count
+            else false
         end
     ) as retired
-from subjects
-cross join retirement_source
-group by 1
-order by 1
+from per_subject
+left join workflows on per_subject.workflow_id = workflows.workflow_id
+left join subjects on per_subject.subject_id = subjects.subject_id
+group by all
+order by all

@@ -1,0 +1,3 @@
+-- Logged-in volunteers who classified at least once.
+select count(*) as volunteers
+from volunteers

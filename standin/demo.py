@@ -24,6 +24,7 @@ from ingest.settings import Settings
 from standin import sample
 from standin.server import PanoptesStandIn, StandInData
 from warehouse.build import build
+from warehouse.serving import SERVING_DB
 
 MARKER = ".demo-data"
 FIRST_PASS_SHARE = 0.9
@@ -172,7 +173,9 @@ def _next_steps(settings: Settings) -> str:
         f"              (the galaxy images need the demo's stand-in: "
         f"`{bin_dir}/gz-warehouse demo --serve{data_option}` runs both)\n"
         f"  catalogue:  {bin_dir}/gz-warehouse catalogue publish gz_decals_dr5{data_option}\n"
-        f"  parquet marts (for BI tools and pandas): {_shown(settings.marts_dir)}/*.parquet"
+        f"  BI tools and notebooks (read-only, one view per mart): "
+        f"{_shown(settings.data_dir / SERVING_DB)}\n"
+        f"  parquet marts (for pandas): {_shown(settings.marts_dir)}/*.parquet"
     )
 
 

@@ -538,7 +538,7 @@ class Landing:
         if self.raw.is_dir():
             for path in self.raw.rglob(".*.tmp"):
                 match = _TEMP_NAME.match(path.name)
-                if match and not _process_alive(int(match.group(1))):
+                if match and not process_alive(int(match.group(1))):
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed
@@ -759,7 +759,8 @@ def _fsync_directory(directory: Path) -> None:
         fsync_file(directory)
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of that id runs (this one included)."""
     if pid == os.getpid():
         return True
     try:

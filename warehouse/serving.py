@@ -48,7 +48,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.landing import fsync_file
+from ingest.landing import fsync_file, process_alive
 
 SERVING_DB = "marts.duckdb"
 FROZEN_DIR = "serving"
@@ -227,21 +227,15 @@ def _remove_dead_temporaries(*found: Iterable[Path]) -> None:
     for paths in found:
         for path in paths:
             match = _TEMP_NAME.match(path.name.removesuffix(".wal"))
-            if match and not _process_alive(int(match.group(1))):
+            if match and not _writer_alive(int(match.group(1))):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
 
 
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # our own leftovers from an earlier call
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _writer_alive(pid: int) -> bool:
+    """Whether the process that left a temporary file may still be writing it: our own
+    leftovers are from an earlier call, never in progress."""
+    return pid != os.getpid() and process_alive(pid)
 
 
 def _read_current(frozen_dir: Path) -> dict[str, str | None]:

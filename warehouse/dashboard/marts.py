@@ -10,7 +10,7 @@ not an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,14 +40,14 @@ class Selection:
     answer: str
     min_votes: int = 0
 
-    @property
-    def params(self) -> dict[str, Any]:
-        return {
-            "schema": self.schema,
-            "question": self.question,
-            "answer": self.answer,
-            "min_votes": self.min_votes,
-        }
+
+@dataclass(frozen=True)
+class Browsed:
+    """A page of the subject browser: its columns and rows, and how many subjects match."""
+
+    columns: list[str]
+    rows: list[tuple]
+    matching: int
 
 
 class Marts:
@@ -199,7 +199,7 @@ class Marts:
         """Every subject with coordinates, and its vote fraction for the selected answer (null
         when it has fewer than ``min_votes`` votes on the question, or none)."""
         return self._columns(
-            "dashboard_sky", selection.params, subjects="subjects", vote_counts="vote_counts"
+            "dashboard_sky", asdict(selection), subjects="subjects", vote_counts="vote_counts"
         )
 
     def browse(
@@ -209,17 +209,25 @@ class Marts:
         ascending: bool = False,
         limit: int | None = BROWSE_PAGE,
         offset: int = 0,
-    ) -> tuple[list[str], list[tuple]]:
+    ) -> Browsed:
         """The subjects with at least ``min_votes`` (and one) votes on the question, sorted by
-        the answer's vote fraction or the lower bound of its interval: columns and rows."""
-        params = selection.params | {
+        the answer's vote fraction or the lower bound of its interval."""
+        params = asdict(selection) | {
             "by_lower_bound": by_lower_bound,
             "ascending": ascending,
             "limit": limit,
             "offset": offset,
         }
-        return self._relation_rows(
+        columns, rows = self._relation_rows(
             "dashboard_browse", params, subjects="subjects", vote_counts="vote_counts"
+        )
+        if not columns:
+            return Browsed([], [], 0)
+        at = columns.index("matching")  # the same on every row
+        matching = rows[0][at] if rows else 0
+        kept = [i for i in range(len(columns)) if i != at]
+        return Browsed(
+            [columns[i] for i in kept], [tuple(row[i] for i in kept) for row in rows], matching
         )
 
     def subjects(self, search: str, limit: int = 20) -> list[dict]:

@@ -22,6 +22,7 @@ from warehouse.dashboard.marts import (
     BROWSE_PAGE,
     MAX_BROWSE_PAGE,
     MAX_PERIODS,
+    Browsed,
     Marts,
     Selection,
 )
@@ -51,35 +52,31 @@ def selection(q: Query) -> Selection:
     )
 
 
-def browse_json(marts: Marts, q: Query) -> dict[str, Any]:
-    limit = bounded_int(q.get("limit"), MAX_BROWSE_PAGE) or BROWSE_PAGE
-    columns, rows = marts.browse(
+def browsed(marts: Marts, q: Query, limit: int | None, offset: int = 0) -> Browsed:
+    """The subject browser's selection, sort and order as the query parameters give them."""
+    return marts.browse(
         selection(q),
         by_lower_bound=q.get("sort") == "lower",
         ascending=q.get("order") == "asc",
         limit=limit,
-        offset=bounded_int(q.get("offset"), 10**9) or 0,
+        offset=offset,
     )
-    records = [dict(zip(columns, row, strict=True)) for row in rows]
-    matching = records[0].pop("matching") if records else 0
-    for record in records[1:]:
-        record.pop("matching")
-    return {"matching": matching, "subjects": records}
+
+
+def browse_json(marts: Marts, q: Query) -> dict[str, Any]:
+    limit = bounded_int(q.get("limit"), MAX_BROWSE_PAGE) or BROWSE_PAGE
+    page = browsed(marts, q, limit, bounded_int(q.get("offset"), 10**9) or 0)
+    records = [dict(zip(page.columns, row, strict=True)) for row in page.rows]
+    return {"matching": page.matching, "subjects": records}
 
 
 def browse_csv(marts: Marts, q: Query) -> bytes:
     """Every matching subject, in the order of the page, as CSV."""
-    columns, rows = marts.browse(
-        selection(q),
-        by_lower_bound=q.get("sort") == "lower",
-        ascending=q.get("order") == "asc",
-        limit=None,
-    )
-    keep = [i for i, column in enumerate(columns) if column != "matching"]
+    page = browsed(marts, q, limit=None)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([columns[i] for i in keep])
-    writer.writerows([row[i] for i in keep] for row in rows)
+    writer.writerow(page.columns)
+    writer.writerows(page.rows)
     return out.getvalue().encode()
 
 

@@ -7,6 +7,7 @@ panoptes_aggregation, on the same generated data, in one process tree. Prints a 
 (b) full:  `ingest export` + `build` into an empty warehouse
 (N) no-op: `ingest api` with nothing new + `build --force` (the fixed cost of a build)
 (n) no-op: `ingest api` with nothing new + `build` (skips dbt: nothing changed)
+(p) no-op: a plain `dbt build` in the project, unit tests included, with nothing new
 (c) +1%:   `ingest api` of 1% new classifications from the stand-in + `build`, each new
            classification on a different subject (the most subjects 1% can touch)
 (C) +1%:   the same on the newest 2% of the subjects, as on a live project (volunteers are shown
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import json
 import multiprocessing
 import os
 import platform
@@ -117,7 +119,7 @@ def run(
     step.seconds += seconds
     if part:
         step.notes.append(f"{part} {seconds:.1f} s")
-    if part and part.startswith("ingest build"):
+    if part and part.startswith(("ingest build", "dbt build")):
         keep_dbt_timings(step, env, since=began)
     step.peak_rss_mb = max(step.peak_rss_mb, peak.stop())
     if timeout and child.returncode == -signal.SIGKILL:
@@ -125,6 +127,16 @@ def run(
     if child.returncode != 0:
         raise SystemExit(f"{step.name}: {' '.join(command[:4])} failed:\n{output[-3000:]}")
     return output
+
+
+def node_seconds(timings: Path) -> str:
+    """dbt's own seconds of a build and, per kind of node, how many ran and their seconds."""
+    results = json.loads(timings.read_text())
+    kinds: dict[str, list[float]] = {}
+    for result in results["results"]:
+        kinds.setdefault(result["unique_id"].split(".")[0], []).append(result["execution_time"])
+    parts = [f"{len(times)} {kind}s {sum(times):.1f} s" for kind, times in sorted(kinds.items())]
+    return f"dbt {results['elapsed_time']:.1f} s ({', '.join(parts)}; summed over 2 threads)"
 
 
 def keep_dbt_timings(step: Step, env: dict[str, str], since: float) -> None:
@@ -202,6 +214,7 @@ DBT_ARGS = ["--exclude-resource-type", "unit_test"]
 GZ_WAREHOUSE = str(Path(sys.executable).parent / "gz-warehouse")
 INGEST_BUILD = [GZ_WAREHOUSE, "build", "--", *DBT_ARGS]
 FORCED_BUILD = [GZ_WAREHOUSE, "build", "--force", "--", *DBT_ARGS]
+PLAIN_DBT_BUILD = [str(Path(sys.executable).parent / "dbt"), "build"]
 
 
 def floor(step: Step, export: generate.Export, env: dict[str, str]) -> None:
@@ -376,6 +389,10 @@ def main() -> int:
     skipped = api_run(step("n", "nothing new: ingest api + ingest build", 0), nothing_new, env)
     if "dbt build skipped" in skipped:
         steps["n"].notes.append("dbt build skipped")
+    if "p" not in args.skip:
+        run(step("p", "nothing new: plain dbt build (unit tests too)", 0), PLAIN_DBT_BUILD, env,
+            cwd=ROOT, part="dbt build")  # fmt: skip
+        steps["p"].notes.append(node_seconds(work / "timings-p.json"))
     api_run(step("c", f"+1% ({new:,}) on as many subjects: ingest api + ingest build", new),
             made, env)  # fmt: skip
     active = max(1, round(export.subjects_count * ACTIVE_SUBJECTS))

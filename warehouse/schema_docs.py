@@ -142,7 +142,9 @@ def _catalogue_model(schema: str, questions: list[Question]) -> dict:
             "`external_catalogue` (e.g. the NASA-Sloan Atlas): every galaxy with its "
             "counterpart's columns, each prefixed `catalogue_`, how it was matched and the "
             "separation. The `catalogue_` columns are the external file's own, so they follow "
-            "it; those listed here are the ones every catalogue has. Rebuilt in full each run."
+            "it; those listed here are the ones every catalogue has. Rebuilt whole by a run "
+            "whose inputs (the vote fractions, the crossmatch, the catalogue file) changed, and "
+            "left alone by any other."
         ),
         "columns": [
             *_subject_columns(),
@@ -168,6 +170,7 @@ def _catalogue_model(schema: str, questions: list[Question]) -> dict:
             _column("catalogue_iauname", "The counterpart's IAU designation."),
             _column("catalogue_ra", "The counterpart's right ascension in degrees."),
             _column("catalogue_dec", "The counterpart's declination in degrees."),
+            _column("_loaded_at", "Start of the dbt run that last rebuilt the catalogue."),
         ],
     }
 

@@ -2,8 +2,16 @@
     of <schema>_vote_fractions with its counterpart's columns, prefixed "catalogue_", how it was
     matched (iauname or position) and the separation in arcseconds. A campaign's model
     (models/marts/<schema>_catalogue.sql) is one call:
-    {{ catalogue_join('gz_decals_dr5') }} -#}
+    {{ catalogue_join('gz_decals_dr5') }}
+    Rebuilt whole by a run whose inputs changed, and left alone (not published again) by any
+    other (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql). -#}
 {% macro catalogue_join(schema_name) %}
+{{ config(
+    pre_hook="{{ forget_all_unless_inputs_unchanged() }}",
+    post_hook="{{ remember_inputs() }}",
+    on_schema_change='sync_all_columns',
+    meta={'skip_unchanged_inputs': true},
+) }}
 with vote_fractions as (
     select * from {{ ref(schema_name ~ '_vote_fractions') }}
 ),
@@ -20,7 +28,8 @@ final as (
     select
         {{ catalogue_join_columns(
             ref(schema_name ~ '_vote_fractions'), ref('external_catalogue')
-        ) }}
+        ) }},
+        {{ run_started_timestamp() }} as _loaded_at
     from vote_fractions
     left join matches using (subject_id)
     left join external_catalogue using (catalogue_row_id)

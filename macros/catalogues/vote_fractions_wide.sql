@@ -13,14 +13,18 @@
     Incremental when the model is (unique key subject_id): a run recomputes the subjects with
     new votes or a new subject record, and every subject when the schema's configuration
     changed (macros/votes/configuration.sql); a changed set of columns follows the seed, in
-    seed order. -#}
+    seed order. A run that finds its inputs as the last build left them writes nothing
+    (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql). -#}
 {% macro vote_fractions_wide(schema_name) %}
 -- depends_on: {{ ref('question_answer_schema') }}
 {{ config(
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_changed_configuration(ref('question_predictions'), "
         ~ (schema_name | tojson) ~ ") }}",
-    post_hook="{{ keep_column_order(" ~ (schema_name | tojson) ~ ") }}",
+    post_hook=[
+        "{{ keep_column_order(" ~ (schema_name | tojson) ~ ") }}", "{{ remember_inputs() }}",
+    ],
+    meta={'skip_unchanged_inputs': true},
 ) }}
 {%- set questions = schema_questions(schema_name) %}
 {%- set per_answer = [
@@ -63,10 +67,13 @@ changed_subjects as (
     select distinct vote_counts.subject_id
     from vote_counts
     {% if is_incremental() %}
-        where
-            vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
-            -- emptied by forget_changed_configuration: the configuration changed
-            or not exists (select 1 from {{ this }} as previous_runs)
+        where vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
+        -- emptied by forget_changed_configuration: the configuration changed. Apart, not an
+        -- OR: the mark is a constant a scan prunes row groups by
+        union
+        select vote_counts.subject_id
+        from vote_counts
+        where not exists (select 1 from {{ this }} as previous_runs)
         union
         select subjects.subject_id
         from subjects

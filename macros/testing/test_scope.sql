@@ -7,7 +7,8 @@
       marts: the rows this run wrote; everything after a full refresh);
     - the rows of the landed files that `derived` had not taken before this run, for the
       staging views over the landing (by their `landed_file`): a file landed late is tested
-      whatever its rows' ingested_at;
+      whatever its rows' ingested_at (for the classifications, the files are named in the
+      test, so that a run with nothing new reads none);
     - no filter for anything else (seeds, small intermediate tables, views without
       landed_file).
     Each incremental model replaces rows by its unique key, so old rows cannot collide with new
@@ -27,20 +28,62 @@
     {%- if boolean_var('test_all_rows', false) or not execute or load_relation(relation) is none -%}
         {%- do return('true') -%}
     {%- endif -%}
+    {%- set derived = built_relation('derived') -%}
+    {#- the classifications source itself (the landing's files): its files derived had not taken -#}
+    {%- if target.type == 'duckdb' and relation.identifier == 'classifications'
+        and relation.external and derived is not none -%}
+        {%- do return(classification_files_not_in(taken_files(derived), 'parse_filename(filename)')) -%}
+    {%- endif -%}
     {%- set columns = query_columns('select * from ' ~ relation) -%}
     {%- if '_loaded_at' in columns -%}
         {%- do return('_loaded_at >= ' ~ run_started_timestamp()) -%}
     {%- endif -%}
-    {%- set derived = built_relation('derived') -%}
     {%- if 'landed_file' in columns and derived is not none
         and 'landed_file' in query_columns('select * from ' ~ derived) -%}
-        {%- do return(
-            "landed_file not in (select distinct built.landed_file from " ~ derived
-            ~ " as built where built._loaded_at < " ~ run_started_timestamp()
-            ~ " and built.landed_file is not null)"
-        ) -%}
+        {%- if relation.identifier == 'stg_panoptes__classifications' -%}
+            {%- do return(classification_files_not_in(taken_files(derived))) -%}
+        {%- endif -%}
+        {%- do return("landed_file not in (" ~ taken_files(derived) ~ ")") -%}
     {%- endif -%}
     {%- do return('true') -%}
+{%- endmacro %}
+
+{#- The classification files landed and not among `taken_files` (a query of landed_file), named
+    once the test is compiled: a filter on a constant list lets the scan of the landing read
+    those files alone, and `false` (nothing new landed) reads none. -#}
+{% macro classification_files_not_in(taken_files, column='landed_file') -%}
+    {{ return(adapter.dispatch('classification_files_not_in')(taken_files, column)) }}
+{%- endmacro %}
+
+{% macro default__classification_files_not_in(taken_files, column) -%}
+    {%- set new_files = run_query(
+        "select parse_filename(landed.file) from glob("
+        ~ sql_string(absolute_path(
+            env_var('WAREHOUSE_DATA_DIR', 'data') ~ '/raw/classifications/**/*.parquet'
+        )) ~ ") as landed where parse_filename(landed.file) not in (" ~ taken_files ~ ")"
+        ~ " order by 1"
+    ).columns[0].values() -%}
+    {%- if new_files | length == 0 -%}
+        {{ return('false') }}
+    {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for name in new_files -%}
+        {%- do quoted.append(sql_string(name)) -%}
+    {%- endfor -%}
+    {{ return(column ~ ' in (' ~ quoted | join(', ') ~ ')') }}
+{%- endmacro %}
+
+{% macro spark__classification_files_not_in(taken_files, column) -%}
+    {{ return(column ~ " not in (" ~ taken_files ~ ")") }}
+{%- endmacro %}
+
+{#- The landed files derived had taken before this run (a query). -#}
+{% macro taken_files(derived) -%}
+    {{ return(
+        "select distinct built.landed_file from " ~ derived
+        ~ " as built where built._loaded_at < " ~ run_started_timestamp()
+        ~ " and built.landed_file is not null"
+    ) }}
 {%- endmacro %}
 
 {#- The relation a model of this project was built as, found through the graph (whatever schema

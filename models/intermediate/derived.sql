@@ -9,6 +9,8 @@
         unique_key=incremental_key(
             'classification_id', ['classification_id', 'annotation_index']
         ),
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 

@@ -12,6 +12,8 @@
             'classification_id',
             ['classification_id', 'annotation_index', 'answer_index', 'schema_name']
         ),
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 

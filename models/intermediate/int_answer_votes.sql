@@ -13,6 +13,8 @@
             ['schema_name', 'subject_id'], ['schema_name', 'subject_id', 'question', 'answer']
         ),
         pre_hook="{{ forget_changed_configuration() }}",
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 
@@ -42,10 +44,14 @@ changed_subjects as (
     from flat
     where flat.schema_name is not null
     {% if is_incremental() %}
-        and (
-            flat._loaded_at > {{ high_water_mark('_loaded_at') }}
-            or flat.schema_name in (select schema_name from reconfigured_schemas)
-        )
+        and flat._loaded_at > {{ high_water_mark('_loaded_at') }}
+        -- apart, not an OR: the mark is a constant a scan prunes row groups by
+        union
+        select distinct
+            flat.schema_name,
+            flat.subject_id
+        from flat
+        {{ semi_join() }} reconfigured_schemas using (schema_name)
     {% endif %}
 ),
 

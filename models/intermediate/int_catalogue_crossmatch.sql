@@ -1,7 +1,19 @@
 -- Each landed subject's counterpart in the external catalogue: by name (iauname) when one
 -- matches, else the nearest object within var('crossmatch_radius_arcsec') on the sky. Pairs are
 -- only formed within declination bands one radius high (the subject's band and the two around
--- it), never by a cross join; separations are great-circle, so ra = 0/360 is no edge.
+-- it), never by a cross join; separations are great-circle, so ra = 0/360 is no edge. Rebuilt
+-- whole when the landed subjects, the catalogue file or the vars changed, else left alone
+-- (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key='subject_id',
+        pre_hook="{{ forget_all_unless_inputs_unchanged() }}",
+        post_hook="{{ remember_inputs() }}",
+        on_schema_change='sync_all_columns',
+        meta={'skip_unchanged_inputs': true},
+    )
+}}
 {%- set name_column = quoted_identifier(var('external_catalogue_name_column', 'iauname')) %}
 {%- set ra_column = quoted_identifier(var('external_catalogue_ra_column', 'ra')) %}
 {%- set dec_column = quoted_identifier(var('external_catalogue_dec_column', 'dec')) %}
@@ -100,9 +112,15 @@ position_matches as (
 ),
 
 final as (
-    select * from name_matches
+    select
+        *,
+        {{ run_started_timestamp() }} as _loaded_at
+    from name_matches
     union all
-    select * from position_matches
+    select
+        *,
+        {{ run_started_timestamp() }} as _loaded_at
+    from position_matches
 )
 
 select * from final

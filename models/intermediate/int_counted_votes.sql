@@ -6,7 +6,9 @@
 -- question was single-choice in the vote's own workflow version (multiple-choice ones are left
 -- out of the consistency) and whether the row is the first of its annotation (to count each
 -- classification that answered a question once). Incremental like int_answer_votes: the
--- subjects with new votes, and every subject of a schema whose configuration changed.
+-- subjects with new votes, and every subject of a schema whose configuration changed; nothing
+-- at all, without reading flat, when flat, the answer mapping and the configurations are as
+-- the last build left them (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
 {{
     config(
         materialized=incremental_where_supported(),
@@ -15,6 +17,8 @@
             ['schema_name', 'subject_id', 'classification_id', 'question', 'answer']
         ),
         pre_hook="{{ forget_changed_configuration() }}",
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 
@@ -43,10 +47,14 @@ configurations as (
         from flat
         where
             flat.schema_name is not null
-            and (
-                flat._loaded_at > {{ high_water_mark('_loaded_at') }}
-                or flat.schema_name in (select schema_name from reconfigured_schemas)
-            )
+            and flat._loaded_at > {{ high_water_mark('_loaded_at') }}
+        -- apart, not an OR: the mark is a constant a scan prunes row groups by (new_or_reconfigured)
+        union
+        select distinct
+            flat.schema_name,
+            flat.subject_id
+        from flat
+        {{ semi_join() }} reconfigured_schemas using (schema_name)
     ),
 {% endif %}
 

@@ -12,6 +12,8 @@
             ['schema_name', 'subject_id'], ['schema_name', 'subject_id', 'question', 'answer']
         ),
         pre_hook="{{ forget_changed_configuration(ref('int_counted_votes')) }}",
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 
@@ -44,9 +46,13 @@ weights as (
             counted_votes.schema_name,
             counted_votes.subject_id
         from counted_votes
-        where
-            counted_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
-            or counted_votes.schema_name in (select schema_name from reconfigured_schemas)
+        where counted_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
+        union
+        select
+            counted_votes.schema_name,
+            counted_votes.subject_id
+        from counted_votes
+        {{ semi_join() }} reconfigured_schemas using (schema_name)
         union
         select
             counted_votes.schema_name,

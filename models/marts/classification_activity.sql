@@ -4,6 +4,8 @@
     config(
         materialized=incremental_where_supported(),
         unique_key=['workflow_id', 'classified_hour'],
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 

@@ -5,7 +5,18 @@
 -- Landed more is expected: Panoptes' retirement counter leaves out gold-standard, seen-before,
 -- incomplete and pre-launch classifications. Only workflows with landed statuses are compared:
 -- without them Panoptes' counts are unknown, not zero.
-{{ config(materialized='table') }}
+-- Rebuilt whole when a file of its landings has landed since the last build, and left alone
+-- otherwise (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key=['subject_id', 'workflow_id'],
+        pre_hook="{{ forget_all_unless_inputs_unchanged() }}",
+        post_hook="{{ remember_inputs() }}",
+        on_schema_change='sync_all_columns',
+        meta={'skip_unchanged_inputs': true},
+    )
+}}
 
 with classifications as (
     select * from {{ ref('stg_panoptes__classifications') }}
@@ -104,7 +115,8 @@ final as (
         retired_at,
         retirement_reason,
         status_updated_at,
-        status_ingested_at
+        status_ingested_at,
+        {{ run_started_timestamp() }} as _loaded_at
     from mismatches
 )
 

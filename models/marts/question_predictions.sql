@@ -9,6 +9,8 @@
             ['schema_name', 'subject_id'], ['schema_name', 'subject_id', 'question']
         ),
         pre_hook="{{ forget_changed_configuration(ref('vote_counts')) }}",
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 
@@ -19,9 +21,11 @@
 
     vote_counts as (
         select * from {{ ref('vote_counts') }}
-        where
-            vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
-            or vote_counts.schema_name in (select schema_name from reconfigured_schemas)
+        where vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
+        union all
+        select * from {{ ref('vote_counts') }}
+        {{ semi_join() }} reconfigured_schemas using (schema_name)
+        where vote_counts._loaded_at <= {{ high_water_mark('_loaded_at') }}
     ),
 {% else %}
     with vote_counts as (

@@ -24,6 +24,8 @@
             "{{ forget_changed_retirement_rules() }}",
             "{{ forget_replayed_subjects_with_new_votes() }}",
         ],
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 
@@ -96,10 +98,14 @@ changed_subjects as (
     from flat
     where flat.schema_name in (select rule_schemas.schema_name from rule_schemas)
     {% if is_incremental() %}
-        and (
-            flat._loaded_at > {{ high_water_mark('_loaded_at') }}
-            or flat.schema_name in (select reconfigured_schemas.schema_name from reconfigured_schemas)
-        )
+        and flat._loaded_at > {{ high_water_mark('_loaded_at') }}
+        -- apart, not an OR: the mark is a constant a scan prunes row groups by
+        union
+        select distinct
+            flat.schema_name,
+            flat.subject_id
+        from flat
+        {{ semi_join() }} reconfigured_schemas using (schema_name)
     {% endif %}
 ),
 

@@ -3,7 +3,18 @@
 -- workflow has no counted classification has zero subjects). The fraction change is the
 -- largest absolute change of any answer's vote fraction of the rule's question between
 -- retirement and the end; its quantiles are exact (interpolated), over retired subjects whose
--- question was answered by the time they retired.
+-- question was answered by the time they retired. Rebuilt whole when the replay or the rules
+-- changed, else left alone (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key=['workflow_id', 'rule_name'],
+        pre_hook="{{ forget_all_unless_inputs_unchanged() }}",
+        post_hook="{{ remember_inputs() }}",
+        on_schema_change='sync_all_columns',
+        meta={'skip_unchanged_inputs': true},
+    )
+}}
 with rules as (
     select * from {{ ref('retirement_rules') }}
 ),
@@ -43,7 +54,8 @@ final as (
                             then 0
                         else 1
                     end
-        end) as double) as share_leading_answer_changed
+        end) as double) as share_leading_answer_changed,
+        {{ run_started_timestamp() }} as _loaded_at
     from rules
     left join replay
         on rules.workflow_id = replay.workflow_id and rules.rule_name = replay.rule_name

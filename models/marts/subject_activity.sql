@@ -6,7 +6,11 @@
     config(
         materialized=incremental_where_supported(),
         unique_key=['subject_id', 'workflow_id', 'classified_on'],
-        meta={'publish_order_by': ['subject_id', 'workflow_id', 'classified_on']},
+        meta={
+            'skip_unchanged_inputs': true,
+            'publish_order_by': ['subject_id', 'workflow_id', 'classified_on'],
+        },
+        post_hook="{{ remember_inputs() }}",
     )
 }}
 

@@ -7,6 +7,8 @@
     config(
         materialized=incremental_where_supported(),
         unique_key='subject_id',
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 

@@ -4,11 +4,28 @@
 -- vote count. id_str is the subject's iauname, else its subject_id as text; the votes of a
 -- schema's subjects sharing an id_str (one galaxy uploaded twice) are summed. Answers nobody
 -- gave count 0, never null (zoobot's Dirichlet-multinomial loss reads counts).
--- A table, rebuilt every run: a subject's id_str changes when its record lands or names
--- another iauname, which moves its votes from one galaxy's rows to another's and can leave
--- a galaxy with no subject at all; replacing rows by key cannot remove a galaxy that no run
--- writes, so an incremental version would have to keep each subject's previous id_str. The
--- rebuild is one grouping of vote_counts, and it also follows a changed campaign suffix.
+-- Rebuilt whole when its inputs changed: a subject's id_str changes when its record lands or
+-- names another iauname, which moves its votes from one galaxy's rows to another's and can
+-- leave a galaxy with no subject at all; replacing rows by key cannot remove a galaxy that no
+-- run writes, so a finer increment would have to keep each subject's previous id_str. The
+-- rebuild is one grouping of vote_counts, and it also follows a changed campaign suffix. A
+-- run that finds vote_counts, subjects and the seed as the last build left them writes
+-- nothing (macros/engine/unchanged_inputs.sql), and the mart is not published again. Its
+-- columns follow the model's (sync_all_columns): every row is rewritten whenever they could
+-- have changed, and a warehouse built when this was a table takes them without a full refresh.
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key=incremental_key(
+            'schema_name', ['schema_name', 'id_str', 'question', 'answer']
+        ),
+        pre_hook="{{ forget_all_unless_inputs_unchanged() }}",
+        post_hook="{{ remember_inputs() }}",
+        on_schema_change='sync_all_columns',
+        meta={'skip_unchanged_inputs': true},
+    )
+}}
+
 with vote_counts as {{ not_materialized() }} (
     select * from {{ ref('vote_counts') }}
 ),
@@ -115,7 +132,8 @@ final as (
         galaxy_votes.votes,
         galaxy_votes.total_votes,
         galaxy_votes.question_order,
-        galaxy_votes.answer_order
+        galaxy_votes.answer_order,
+        {{ run_started_timestamp() }} as _loaded_at
     from galaxy_votes
     inner join galaxies
         on

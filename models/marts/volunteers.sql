@@ -5,6 +5,8 @@
     config(
         materialized=incremental_where_supported(),
         unique_key='user_id',
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 

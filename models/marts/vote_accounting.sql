@@ -16,6 +16,8 @@
             ['subject_id', 'schema_name', 'workflow_id', 'workflow_version', 'question',
              'outcome', 'outcome_detail']
         ),
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 

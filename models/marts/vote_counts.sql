@@ -12,6 +12,8 @@
             ['schema_name', 'subject_id'], ['schema_name', 'subject_id', 'question', 'answer']
         ),
         pre_hook="{{ forget_changed_configuration(ref('int_answer_votes')) }}",
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
     )
 }}
 
@@ -26,9 +28,13 @@
             int_answer_votes.schema_name,
             int_answer_votes.subject_id
         from {{ ref('int_answer_votes') }}
-        where
-            int_answer_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
-            or int_answer_votes.schema_name in (select schema_name from reconfigured_schemas)
+        where int_answer_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
+        union
+        select
+            int_answer_votes.schema_name,
+            int_answer_votes.subject_id
+        from {{ ref('int_answer_votes') }}
+        {{ semi_join() }} reconfigured_schemas using (schema_name)
         union
         select
             int_weighted_answer_votes.schema_name,

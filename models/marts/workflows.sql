@@ -4,7 +4,19 @@
 -- subject workflow statuses of the workflow have landed ('panoptes': subjects with a
 -- retired_at); else, where a classification_count rule has landed, the subjects whose landed
 -- classifications of the workflow reach its count ('rule'); else unknown (null). Never a
--- guessed count. A table: one row per workflow, rebuilt from the staging views in a pass.
+-- guessed count. One row per workflow, rebuilt from the staging views in a pass whenever a
+-- file of its landings has landed since the last build, and left alone otherwise (meta
+-- skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key='workflow_id',
+        pre_hook="{{ forget_all_unless_inputs_unchanged() }}",
+        post_hook="{{ remember_inputs() }}",
+        on_schema_change='sync_all_columns',
+        meta={'skip_unchanged_inputs': true},
+    )
+}}
 
 with workflow_snapshots as (
     select * from {{ ref('stg_panoptes__workflows') }}
@@ -113,7 +125,8 @@ final as (
         case
             when panoptes_retirements.workflow_id is not null then 'panoptes'
             when rules.retirement_count is not null then 'rule'
-        end as retirement_source
+        end as retirement_source,
+        {{ run_started_timestamp() }} as _loaded_at
     from rules
     left join projects on rules.project_id = projects.project_id
     left join landed_counts on rules.workflow_id = landed_counts.workflow_id

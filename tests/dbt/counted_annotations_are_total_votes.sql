@@ -11,22 +11,24 @@ with totals as (
     where {{ new_rows_filter(ref('vote_counts')) }}
 ),
 
-counted as (
-    select
-        schema_name,
-        subject_id,
-        question,
-        sum(annotations) as counted_annotations
-    from {{ ref('vote_accounting') }}
-    where outcome = 'counted'
-    group by schema_name, subject_id, question
-),
-
 recounted_subjects as (
     select distinct
         schema_name,
         subject_id
     from totals
+),
+
+-- only the subjects checked: the accounting of every other subject is not read
+counted as (
+    select
+        accounting.schema_name,
+        accounting.subject_id,
+        accounting.question,
+        sum(accounting.annotations) as counted_annotations
+    from {{ ref('vote_accounting') }} as accounting
+    {{ semi_join() }} recounted_subjects using (schema_name, subject_id)
+    where accounting.outcome = 'counted'
+    group by accounting.schema_name, accounting.subject_id, accounting.question
 ),
 
 compared as (

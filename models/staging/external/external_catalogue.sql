@@ -2,7 +2,12 @@
 -- table is converted first with `python -m ingest catalogue`). Without the var, an empty
 -- catalogue, so the models downstream build all the same. Each row gets a catalogue_row_id.
 -- On Spark a table, so that its row ids are given once per build.
-{{ config(materialized='table' if target.type in ('spark', 'databricks') else 'view') }}
+-- meta file_var: the models that skip a run with unchanged inputs tell a new file by its size
+-- and modification time (macros/engine/unchanged_inputs.sql).
+{{ config(
+    materialized='table' if target.type in ('spark', 'databricks') else 'view',
+    meta={'file_var': 'external_catalogue'},
+) }}
 {%- set location = text_var('external_catalogue') %}
 {%- if location and location.lower().endswith(('.fits', '.fit', '.fts', '.fits.gz')) %}
     {{ exceptions.raise_compiler_error(

@@ -6,12 +6,7 @@
     Rebuilt whole by a run whose inputs changed, and left alone (not published again) by any
     other (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql). -#}
 {% macro catalogue_join(schema_name) %}
-{{ config(
-    pre_hook="{{ forget_all_unless_inputs_unchanged() }}",
-    post_hook="{{ remember_inputs() }}",
-    on_schema_change='sync_all_columns',
-    meta={'skip_unchanged_inputs': true},
-) }}
+{{ config(post_hook="{{ remember_inputs() }}", meta={'skip_unchanged_inputs': true}) }}
 with vote_fractions as (
     select * from {{ ref(schema_name ~ '_vote_fractions') }}
 ),

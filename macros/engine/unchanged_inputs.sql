@@ -11,26 +11,33 @@
     - a view: what it depends on, down to the landed files of each source (their names: ingest
       never rewrites a landed file, it lands new ones);
     - a seed: the checksum dbt keeps of its file;
-    and the vars that decide counting (counting_vars) and the model's compiled SQL (a new
-    release of the code recomputes once). The model's post-hook keeps the signature
+    and the vars that decide counting (counting_vars), the model's file, the project's macros
+    and the command line's vars (a new release of the code recomputes once). The model's
+    post-hook keeps the signature
     in intermediate.int_inputs__<model>, in the transaction of its rows, so a failed run leaves the
     signature of the last good one. Where tables cannot be replaced in place (Spark's parquet
     tables) these models are rebuilt every run, as before. -#}
 
 {% macro inputs_signature() -%}
-    {%- set parts = [counting_vars(), compiled_code_digest()] -%}
+    {%- set parts = [counting_vars(), code_signature()] -%}
     {%- for unique_id in model.depends_on.nodes | unique | sort -%}
         {%- do parts.append(unique_id ~ '=' ~ input_signature(unique_id)) -%}
     {%- endfor -%}
     {{ return(local_md5(parts | join('|'))) }}
 {%- endmacro %}
 
-{#- The model's compiled SQL, but for the timestamps it compares with or stamps rows with
-    (the run's start, high-water marks): what a change of the model, of a macro it calls, of
-    its config or of a var it reads changes. -#}
-{% macro compiled_code_digest() -%}
-    {%- set code = model.compiled_code or sql or '' -%}
-    {{ return(local_md5(modules.re.sub("cast\\('[^']*' as timestamp\\)", 'timestamp', code))) }}
+{#- The code the model is built by: its own file (dbt's checksum), every macro of the project
+    and dbt_project.yml (read from the files: dbt's graph does not hold the macros), and the
+    vars given on the command line. The same whether the run is a first build or an increment,
+    so that the build after a full one already skips. -#}
+{% macro code_signature() -%}
+    {%- set files = run_query(
+        "select md5(coalesce(string_agg(parse_filename(filename) || ':' || content, '|'"
+        ~ " order by filename), '')) from read_text(["
+        ~ sql_string(absolute_path('macros') ~ '/**/*.sql') ~ ", "
+        ~ sql_string(absolute_path('dbt_project.yml')) ~ "])"
+    ).rows[0][0] -%}
+    {{ return(model.checksum.checksum ~ ':' ~ files ~ ':' ~ invocation_args_dict.get('vars', '')) }}
 {%- endmacro %}
 
 {% macro input_signature(unique_id) -%}
@@ -81,20 +88,21 @@
     {{ return(found.rows[0][0] ~ ':' ~ found.rows[0][1]) }}
 {%- endmacro %}
 
-{#- True when this incremental model was last built from inputs of the signature they have
-    now; false on a first build, a full refresh, for a model that does not ask, or on an
-    engine whose tables are rebuilt. -#}
+{#- True when this model (an incremental one or a table) was last built from inputs of the
+    signature they have now; false on a first build, a full refresh, for a model that does not
+    ask, or on Spark. -#}
 {% macro inputs_unchanged() -%}
     {{ return(adapter.dispatch('inputs_unchanged')()) }}
 {%- endmacro %}
 
 {% macro default__inputs_unchanged() -%}
-    {%- if not execute or not is_incremental()
+    {%- if not execute or should_full_refresh()
         or not config.get('meta', {}).get('skip_unchanged_inputs') -%}
         {{ return(false) }}
     {%- endif -%}
+    {%- set built = load_relation(this) -%}
     {%- set kept = load_relation(inputs_relation()) -%}
-    {%- if kept is none -%}
+    {%- if built is none or built.is_view or kept is none -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set found = run_query("select signature from " ~ kept) -%}
@@ -120,14 +128,6 @@
 {%- endmacro %}
 
 {% macro spark__remember_inputs() -%}
-{%- endmacro %}
-
-{#- Pre-hook of a model rebuilt whole when its inputs changed: every row goes, in the
-    transaction that writes the new ones, unless the inputs are those of the last build. -#}
-{% macro forget_all_unless_inputs_unchanged() -%}
-    {%- if execute and is_incremental() and not inputs_unchanged() -%}
-        delete from {{ this }}
-    {%- endif -%}
 {%- endmacro %}
 
 {#- intermediate.int_inputs__<model>: beside the intermediate models, out of the marts' schema

@@ -6,11 +6,8 @@
 -- (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
 {{
     config(
-        materialized=incremental_where_supported(),
-        unique_key='subject_id',
-        pre_hook="{{ forget_all_unless_inputs_unchanged() }}",
+        materialized='table',
         post_hook="{{ remember_inputs() }}",
-        on_schema_change='sync_all_columns',
         meta={'skip_unchanged_inputs': true},
     )
 }}

@@ -2,6 +2,6 @@
 -- Rebuilt whole when the vote fractions, the crossmatch or the catalogue file changed, else left
 -- alone. For another schema, copy this file as <schema>_catalogue.sql and change the name in
 -- the call.
-{{ config(materialized=incremental_where_supported(), unique_key='subject_id') }}
+{{ config(materialized='table') }}
 
 {{ catalogue_join('gz_decals_dr5') }}

@@ -9,19 +9,13 @@
 -- leave a galaxy with no subject at all; replacing rows by key cannot remove a galaxy that no
 -- run writes, so a finer increment would have to keep each subject's previous id_str. The
 -- rebuild is one grouping of vote_counts, and it also follows a changed campaign suffix. A
--- run that finds vote_counts, subjects and the seed as the last build left them writes
--- nothing (macros/engine/unchanged_inputs.sql), and the mart is not published again. Its
--- columns follow the model's (sync_all_columns): every row is rewritten whenever they could
--- have changed, and a warehouse built when this was a table takes them without a full refresh.
+-- run that finds vote_counts, subjects and the seed as the last build left them leaves the
+-- table as it is (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql), and the
+-- mart is not published again: _loaded_at says when it was last rebuilt.
 {{
     config(
-        materialized=incremental_where_supported(),
-        unique_key=incremental_key(
-            'schema_name', ['schema_name', 'id_str', 'question', 'answer']
-        ),
-        pre_hook="{{ forget_all_unless_inputs_unchanged() }}",
+        materialized='table',
         post_hook="{{ remember_inputs() }}",
-        on_schema_change='sync_all_columns',
         meta={'skip_unchanged_inputs': true},
     )
 }}

@@ -9,6 +9,9 @@
 -- subjects with new votes, and every subject of a schema whose configuration changed; nothing
 -- at all, without reading flat, when flat, the answer mapping and the configurations are as
 -- the last build left them (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
+-- Built after int_answer_votes (depends_on below), not beside it: the queries over
+-- every vote of a full build share one memory limit, and two at once ran out of it at 4M votes.
+-- depends_on: {{ ref('int_answer_votes') }}
 {{
     config(
         materialized=incremental_where_supported(),
@@ -48,7 +51,7 @@ configurations as (
         where
             flat.schema_name is not null
             and flat._loaded_at > {{ high_water_mark('_loaded_at') }}
-        -- apart, not an OR: the mark is a constant a scan prunes row groups by (new_or_reconfigured)
+        -- apart, not an OR: the mark is a constant a scan prunes row groups by
         union
         select distinct
             flat.schema_name,

@@ -14,6 +14,9 @@
 -- Incremental: replays the subjects with new votes in the schemas of the rules' workflows, and
 -- every subject of a workflow whose rules or counting configuration changed
 -- (macros/votes/retirement_rules.sql).
+-- Built after vote_accounting (depends_on below), not beside it: the queries over
+-- every vote of a full build share one memory limit, and two at once ran out of it at 4M votes.
+-- depends_on: {{ ref('vote_accounting') }}
 {{
     config(
         materialized=incremental_where_supported(),

@@ -8,6 +8,9 @@
 -- Per subject and question, the counted annotations are vote_counts.total_votes.
 -- Incremental: recomputes the subjects with newly derived annotations and every subject of
 -- the workflow versions whose mapping or counting configuration changed.
+-- Built after int_volunteer_weights (depends_on below), not beside it: the queries over
+-- every vote of a full build share one memory limit, and two at once ran out of it at 4M votes.
+-- depends_on: {{ ref('int_volunteer_weights') }}
 {{
     config(
         materialized=incremental_where_supported(),

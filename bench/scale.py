@@ -487,12 +487,15 @@ def print_table(n: int, size: int, steps: dict[str, Step]) -> None:
         )
     a, b, no, forced = (steps[k].seconds for k in "abnN")
     print()
-    print(f"b/a = {b / a:.2f} (target <= 2); n = {no:.1f} s (target < 10)")
-    # the variable cost of +1% is measured against a build that runs and finds nothing new
-    for key in "cC":
-        if b > forced:
+    print(f"b/a = {b / a:.2f} (target <= 4); n = {no:.1f} s; N = {forced:.1f} s")
+    if "p" in steps:
+        print(f"plain dbt build with nothing new = {steps['p'].seconds:.1f} s (target < 10)")
+    # the variable cost of +1% (and of a seed change) is measured against a build that runs
+    # and finds nothing new
+    for key, target in (("c", 0.05), ("C", 0.05), ("s", 0.25)):
+        if key in steps and b > forced:
             ratio = (steps[key].seconds - forced) / (b - forced)
-            print(f"({key}-N)/(b-N) = {ratio:.3f} (target <= 0.05)")
+            print(f"({key}-N)/(b-N) = {ratio:.3f} (target <= {target})")
 
 
 if __name__ == "__main__":

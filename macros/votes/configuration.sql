@@ -189,3 +189,15 @@
             select distinct built.schema_name from {{ this }} as built
         )
 {%- endmacro %}
+
+{#- Every (schema_name, subject_id) of `relation` in a schema this model recomputes whole: the
+    schemas of the model's CTE `reconfigured_schemas`. A query of its own, joined by a union to
+    the subjects with new rows, so that the new rows' filter stays a constant a scan prunes row
+    groups by. -#}
+{% macro subjects_of_reconfigured_schemas(relation) -%}
+    select distinct
+        {{ relation }}.schema_name,
+        {{ relation }}.subject_id
+    from {{ relation }}
+    {{ semi_join() }} reconfigured_schemas using (schema_name)
+{%- endmacro %}

@@ -47,11 +47,7 @@ changed_subjects as (
         and flat._loaded_at > {{ high_water_mark('_loaded_at') }}
         -- apart, not an OR: the mark is a constant a scan prunes row groups by
         union
-        select distinct
-            flat.schema_name,
-            flat.subject_id
-        from flat
-        {{ semi_join() }} reconfigured_schemas using (schema_name)
+        {{ subjects_of_reconfigured_schemas('flat') }}
     {% endif %}
 ),
 

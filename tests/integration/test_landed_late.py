@@ -128,11 +128,13 @@ def landed_late(tmp_path_factory) -> LandedLate:
 
 
 def built_tables(database: Path) -> list[str]:
-    """Every table the build made, marts and intermediate models."""
+    """Every table the build made, marts and intermediate models (not the signatures of the
+    inputs each model was last built from, `int_inputs__<model>`: they name when that was)."""
     with duckdb.connect(str(database), read_only=True) as con:
         rows = con.execute(
             "select schema_name || '.' || table_name from duckdb_tables() "
-            "where not internal and schema_name in ('main', 'intermediate') order by 1"
+            "where not internal and schema_name in ('main', 'intermediate') "
+            "and not starts_with(table_name, 'int_inputs__') order by 1"
         ).fetchall()
     return [name for (name,) in rows]
 

@@ -13,10 +13,9 @@
     - a seed: the checksum dbt keeps of its file;
     and the vars that decide counting (counting_vars), the model's file, the project's macros
     and the command line's vars (a new release of the code recomputes once). The model's
-    post-hook keeps the signature
-    in intermediate.int_inputs__<model>, in the transaction of its rows, so a failed run leaves the
-    signature of the last good one. Where tables cannot be replaced in place (Spark's parquet
-    tables) these models are rebuilt every run, as before. -#}
+    post-hook keeps the signature in intermediate.int_inputs__<model>, in the transaction of its
+    rows, so a failed run leaves the signature of the last good one. Where tables cannot be
+    replaced in place (Spark's parquet tables) these models are rebuilt every run, as before. -#}
 
 {% macro inputs_signature() -%}
     {%- set parts = [counting_vars(), code_signature()] -%}
@@ -48,9 +47,7 @@
         {%- set found = run_query(
             "select count(*), md5(coalesce(string_agg(parse_filename(file), ',' order by"
             ~ " parse_filename(file)), '')) from glob("
-            ~ sql_string(absolute_path(
-                env_var('WAREHOUSE_DATA_DIR', 'data') ~ '/raw/' ~ node.name ~ '/**/*.parquet'
-            )) ~ ")"
+            ~ sql_string(landed_files_glob(node.name)) ~ ")"
         ) -%}
         {{ return(found.rows[0][0] ~ ':' ~ found.rows[0][1]) }}
     {%- endif -%}

@@ -48,3 +48,10 @@
     {%- set path = absolute_path(literal.group(1) | replace("''", "'")) -%}
     {{ return(location[:literal.start()] ~ sql_string(path) ~ location[literal.end():]) }}
 {%- endmacro %}
+
+{#- The absolute glob of the parquet files landed for one dataset (`raw/<dataset>/`), as the
+    sources read them. -#}
+{% macro landed_files_glob(dataset) -%}
+    {%- set landing = env_var('WAREHOUSE_DATA_DIR', 'data') ~ '/raw/' -%}
+    {{ return(absolute_path(landing ~ dataset ~ '/**/*.parquet')) }}
+{%- endmacro %}

@@ -28,16 +28,18 @@
     {%- if boolean_var('test_all_rows', false) or not execute or load_relation(relation) is none -%}
         {%- do return('true') -%}
     {%- endif -%}
-    {%- set derived = built_relation('derived') -%}
     {#- the classifications source itself (the landing's files): its files derived had not taken -#}
     {%- if target.type == 'duckdb' and relation.identifier == 'classifications'
-        and relation.external and derived is not none -%}
-        {%- do return(classification_files_not_in(taken_files(derived), 'parse_filename(filename)')) -%}
+        and relation.external and built_relation('derived') is not none -%}
+        {%- do return(classification_files_not_in(
+            taken_files(built_relation('derived')), 'parse_filename(filename)'
+        )) -%}
     {%- endif -%}
     {%- set columns = query_columns('select * from ' ~ relation) -%}
     {%- if '_loaded_at' in columns -%}
         {%- do return('_loaded_at >= ' ~ run_started_timestamp()) -%}
     {%- endif -%}
+    {%- set derived = built_relation('derived') if 'landed_file' in columns else none -%}
     {%- if 'landed_file' in columns and derived is not none
         and 'landed_file' in query_columns('select * from ' ~ derived) -%}
         {%- if relation.identifier == 'stg_panoptes__classifications' -%}
@@ -58,9 +60,8 @@
 {% macro default__classification_files_not_in(taken_files, column) -%}
     {%- set new_files = run_query(
         "select parse_filename(landed.file) from glob("
-        ~ sql_string(absolute_path(
-            env_var('WAREHOUSE_DATA_DIR', 'data') ~ '/raw/classifications/**/*.parquet'
-        )) ~ ") as landed where parse_filename(landed.file) not in (" ~ taken_files ~ ")"
+        ~ sql_string(landed_files_glob('classifications')) ~ ") as landed"
+        ~ " where parse_filename(landed.file) not in (" ~ taken_files ~ ")"
         ~ " order by 1"
     ).columns[0].values() -%}
     {%- if new_files | length == 0 -%}

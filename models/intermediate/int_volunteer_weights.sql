@@ -17,7 +17,6 @@
 -- changed: int_weighted_answer_votes recomputes the subjects of those volunteers. A run that
 -- finds the counted votes, the schema and the var as the last build left them writes nothing
 -- without recomputing (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
-{%- set iterations = numeric_var('volunteer_weighting_iterations', 3, integer=true, minimum=1, maximum=20) %}
 {{
     config(
         materialized=incremental_where_supported(),
@@ -26,6 +25,7 @@
         meta={'skip_unchanged_inputs': true},
     )
 }}
+{%- set iterations = numeric_var('volunteer_weighting_iterations', 3, integer=true, minimum=1, maximum=20) %}
 
 -- Integer keys for the iterations: (schema_key, subject_id, question_key, answer_key) instead
 -- of the schema, question and answer names, looked up once; each iteration groups and joins

@@ -87,6 +87,7 @@ class StandInData:
         self.classification_ids.sort()
         for classified in self._classified.values():
             classified.sort()
+        self._status_workflows = {workflow for _, workflow in self._classified}
         self._streams = {key: _Index(items) for key, items in by_stream.items()}
         # Sample subjects whose location is the sample's own upload URL get the image the
         # stand-in draws for them instead; a subject with a location of its own keeps it.
@@ -106,6 +107,7 @@ class StandInData:
         }
         self.visible_until = math.inf
         self.status_overrides: dict[tuple[int, int], dict[str, Any]] = {}
+        self._statuses_served: tuple[tuple[Any, ...], list[bytes]] | None = None
         self.hidden: set[int] = set()
         self.deferred: dict[int, int] = {}
         self.overlap = 0
@@ -195,6 +197,14 @@ class StandInData:
         says so (at its Nth classification); ``status_overrides[(subject, workflow)]`` replaces
         attributes, for a test that needs Panoptes to disagree with the landing.
         """
+        limits = {workflow: self._retirement_count(workflow) for workflow in self._status_workflows}
+        # each page of a listing asks again: the listing is built once for what decides it
+        key = (
+            workflow_id, subject_id, self.visible_until, sorted(limits.items()),
+            repr(sorted(self.status_overrides.items())),
+        )  # fmt: skip
+        if self._statuses_served is not None and self._statuses_served[0] == key:
+            return self._statuses_served[1]
         served: list[bytes] = []
         for number, ((subject, workflow), classified) in enumerate(
             sorted(self._classified.items()), start=1
@@ -206,7 +216,7 @@ class StandInData:
             visible = [(cid, at) for cid, at in classified if cid <= self.visible_until]
             if not visible:
                 continue
-            limit = self._retirement_count(workflow)
+            limit = limits[workflow]
             retired_at = visible[limit - 1][1] if limit and len(visible) >= limit else None
             resource: dict[str, Any] = {
                 "id": str(number),
@@ -219,6 +229,7 @@ class StandInData:
             }
             resource.update(self.status_overrides.get((subject, workflow), {}))
             served.append(orjson.dumps(resource))
+        self._statuses_served = (key, served)
         return served
 
     def _retirement_count(self, workflow_id: int) -> int | None:

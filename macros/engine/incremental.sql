@@ -75,3 +75,37 @@
 {% macro run_started_timestamp() -%}
     cast('{{ run_started_at }}' as timestamp)
 {%- endmacro %}
+
+{#- A filter on `landed_file` for the classifications of the landed files this incremental
+    model has taken none of: the files' names, read when the model is compiled, so that a scan
+    of the landing opens those files alone (`false`, reading none, when nothing new landed). -#}
+{% macro landed_files_not_taken() -%}
+    {%- set taken = "select distinct previous_runs.landed_file from " ~ this
+        ~ " as previous_runs where previous_runs.landed_file is not null" -%}
+    {%- if this is string or not execute -%}
+        {{ return("landed_file not in (" ~ taken ~ ")") }}
+    {%- endif -%}
+    {{ return(classification_files_not_in(taken)) }}
+{%- endmacro %}
+
+{#- Whether this incremental model holds a row matching `condition`, read when the model is
+    compiled: a part of the model that only such rows need can then be left out (true in a
+    unit test, whose `this` is given rows). -#}
+{% macro this_has_rows(condition) -%}
+    {%- if this is string or not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select count(*) from (select 1 from " ~ this ~ " where " ~ condition ~ " limit 1)"
+    ) -%}
+    {{ return(found.columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+{#- Post-hook of an incremental model that replaces its rows by a group key (delete+insert):
+    a key nothing is left of gets one placeholder row, with `column` null, which replaces the
+    key's rows; this deletes the placeholders, in the model's transaction. -#}
+{% macro drop_emptied_keys(column) -%}
+    {%- if execute and is_incremental() -%}
+        delete from {{ this }} where {{ column }} is null
+    {%- endif -%}
+{%- endmacro %}

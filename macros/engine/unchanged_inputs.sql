@@ -7,7 +7,9 @@
     The inputs are what the model depends on in dbt's graph, each by what tells a change:
     - an incremental model: its row count and largest _loaded_at (a row replaced by key comes
       back with a later one, a row deleted lowers the count);
-    - a table: its rows (the ones read this way are small: mappings, version tasks);
+    - a table with a documented _loaded_at (rebuilt only when its own inputs changed): the
+      same; any other table: its rows (the ones read this way are small: mappings, version
+      tasks);
     - a view: what it depends on, down to the landed files of each source (their names: ingest
       never rewrites a landed file, it lands new ones);
     - a seed: the checksum dbt keeps of its file;
@@ -71,7 +73,7 @@
     {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
     {%- if relation is none -%}
         {{ return('absent') }}
-    {%- elif materialized == 'incremental' -%}
+    {%- elif materialized == 'incremental' or '_loaded_at' in node.columns -%}
         {%- set found = run_query(
             "select count(*), cast(max(_loaded_at) as " ~ dbt.type_string() ~ ") from " ~ relation
         ) -%}

@@ -28,40 +28,41 @@ versions as (
 ),
 
 {% if is_incremental() %}
-    -- the files taken so far. A file not among them is taken whole: what staging keeps of it
-    -- (a classification's first landing; an earlier one than derived holds replaces that)
-    processed_files as (
-        select distinct previous_runs.landed_file
-        from {{ this }} as previous_runs
-    ),
-
+    -- the landed files derived has taken nothing of, each taken whole: what staging keeps of
+    -- it (a classification's first landing; an earlier one than derived holds replaces that)
     newly_landed as (
-        select classifications.*
-        from classifications
-        {{ anti_join() }} processed_files using (landed_file)
+        select * from classifications
+        where {{ landed_files_not_taken() }}
     ),
 
-    version_now_known as (
-        select distinct waiting.classification_id
-        from {{ this }} as waiting
-        inner join versions
-            on
-                waiting.workflow_id = versions.workflow_id
-                and waiting.workflow_major = versions.workflow_major
-                and waiting.workflow_minor = versions.workflow_minor
-        where not waiting.is_version_known
-    ),
+    {%- if this_has_rows('not is_version_known') %}
+        version_now_known as (
+            select distinct waiting.classification_id
+            from {{ this }} as waiting
+            inner join versions
+                on
+                    waiting.workflow_id = versions.workflow_id
+                    and waiting.workflow_major = versions.workflow_major
+                    and waiting.workflow_minor = versions.workflow_minor
+            where not waiting.is_version_known
+        ),
 
-    -- disjoint: rows already derived come from processed files (a union that removed
-    -- duplicates would compare every column of every row: seconds at a million)
-    to_derive as (
-        select * from newly_landed
-        union all
-        select classifications.*
-        from classifications
-        {{ semi_join() }} version_now_known using (classification_id)
-        {{ semi_join() }} processed_files using (landed_file)
-    ),
+        -- disjoint: rows already derived come from taken files (a union that removed
+        -- duplicates would compare every column of every row: seconds at a million)
+        to_derive as (
+            select * from newly_landed
+            union all
+            select classifications.*
+            from classifications
+            {{ semi_join() }} version_now_known using (classification_id)
+            where not ({{ landed_files_not_taken() }})
+        ),
+    {%- else %}
+        -- no row waits for its workflow version
+        to_derive as (
+            select * from newly_landed
+        ),
+    {%- endif %}
 {% else %}
     to_derive as (
         select * from classifications

@@ -3,8 +3,15 @@
 -- read (an unreadable CSV line, a page that was not JSON): those can never be matched, so they
 -- stay until someone deals with them. An item is resolved when its id is in the landing of
 -- its entity, from any source. ingest/sql/outstanding_rejections.sql counts by the same rule
--- for the ingest summaries.
-{{ config(materialized='view') }}
+-- for the ingest summaries, which are current as soon as an ingest run ends; this table is what
+-- the last build saw, rebuilt by a build after anything landed (meta skip_unchanged_inputs).
+{{
+    config(
+        materialized='table',
+        post_hook="{{ remember_inputs() }}",
+        meta={'skip_unchanged_inputs': true},
+    )
+}}
 
 with rejections as (
     select
@@ -83,7 +90,8 @@ final as (
         first_rejected_at,
         ingested_at as last_rejected_at,
         times_rejected,
-        raw
+        raw,
+        {{ run_started_timestamp() }} as _loaded_at
     from outstanding
 )
 

@@ -4,18 +4,25 @@
 -- vote count. id_str is the subject's iauname, else its subject_id as text; the votes of a
 -- schema's subjects sharing an id_str (one galaxy uploaded twice) are summed. Answers nobody
 -- gave count 0, never null (zoobot's Dirichlet-multinomial loss reads counts).
--- Rebuilt whole when its inputs changed: a subject's id_str changes when its record lands or
--- names another iauname, which moves its votes from one galaxy's rows to another's and can
--- leave a galaxy with no subject at all; replacing rows by key cannot remove a galaxy that no
--- run writes, so a finer increment would have to keep each subject's previous id_str. The
--- rebuild is one grouping of vote_counts, and it also follows a changed campaign suffix. A
--- run that finds vote_counts, subjects and the seed as the last build left them leaves the
--- table as it is (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql), and the
--- mart is not published again: _loaded_at says when it was last rebuilt.
+-- Incremental (delete+insert on schema_name, id_str): a run recomputes, from all their
+-- subjects, the galaxies that
+--   - a subject with new vote counts or a new subject record now belongs to;
+--   - hold a number of subjects other than the one stored (a subject whose record landed late
+--     or changed iauname left them, or its schema no longer counts it): with none left, the
+--     galaxy's rows are deleted (the model writes one row with a null question for it, which
+--     replaces its rows and which the post-hook drop_emptied_keys deletes);
+--   - belong to a schema whose campaign suffix changed.
+-- Rows are written in (schema_name, id_str) order, which makes the published parquet file a
+-- twentieth of its size in the order vote_counts gives. A run that finds vote_counts, subjects
+-- and the seed as the last build left them does nothing (meta skip_unchanged_inputs:
+-- macros/engine/unchanged_inputs.sql).
 {{
     config(
-        materialized='table',
-        post_hook="{{ remember_inputs() }}",
+        materialized=incremental_where_supported(),
+        unique_key=incremental_key(
+            ['schema_name', 'id_str'], ['schema_name', 'id_str', 'question', 'answer']
+        ),
+        post_hook=["{{ drop_emptied_keys('question') }}", "{{ remember_inputs() }}"],
         meta={'skip_unchanged_inputs': true},
     )
 }}
@@ -63,6 +70,97 @@ keyed_subjects as (
     from counted_subjects
 ),
 
+{% if is_incremental() %}
+    stored_galaxies as (
+        select distinct
+            schema_name,
+            id_str,
+            subjects
+        from {{ this }}
+    ),
+
+    current_galaxies as (
+        select
+            schema_name,
+            id_str,
+            count(*) as subjects
+        from keyed_subjects
+        group by schema_name, id_str
+    ),
+
+    stored_suffixes as (
+        select distinct
+            schema_name,
+            question,
+            total_label
+        from {{ this }}
+    ),
+
+    resuffixed_schemas as (
+        select distinct stored_suffixes.schema_name
+        from stored_suffixes
+        left join campaigns on stored_suffixes.schema_name = campaigns.schema_name
+        where
+            stored_suffixes.total_label != concat(
+                stored_suffixes.question, coalesce(campaigns.campaign_suffix, ''), '_total-votes'
+            )
+    ),
+
+    -- apart, not an OR: each mark is a constant a scan prunes row groups by
+    changed_galaxies as (
+        select
+            keyed_subjects.schema_name,
+            keyed_subjects.id_str
+        from keyed_subjects
+        {{ semi_join() }} (
+            select
+                vote_counts.schema_name,
+                vote_counts.subject_id
+            from vote_counts
+            where vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
+        ) as recounted using (schema_name, subject_id)
+        union
+        select
+            keyed_subjects.schema_name,
+            keyed_subjects.id_str
+        from keyed_subjects
+        {{ semi_join() }} (
+            select subjects.subject_id
+            from subjects
+            where subjects._loaded_at > {{ high_water_mark('_loaded_at') }}
+        ) as described using (subject_id)
+        union
+        select
+            coalesce(stored_galaxies.schema_name, current_galaxies.schema_name) as schema_name,
+            coalesce(stored_galaxies.id_str, current_galaxies.id_str) as id_str
+        from stored_galaxies
+        full outer join current_galaxies
+            on
+                stored_galaxies.schema_name = current_galaxies.schema_name
+                and stored_galaxies.id_str = current_galaxies.id_str
+        where
+            stored_galaxies.subjects is null
+            or current_galaxies.subjects is null
+            or stored_galaxies.subjects != current_galaxies.subjects
+        union
+        select
+            stored_galaxies.schema_name,
+            stored_galaxies.id_str
+        from stored_galaxies
+        {{ semi_join() }} resuffixed_schemas using (schema_name)
+    ),
+
+    recomputed_subjects as (
+        select keyed_subjects.*
+        from keyed_subjects
+        {{ semi_join() }} changed_galaxies using (schema_name, id_str)
+    ),
+{% else %}
+    recomputed_subjects as (
+        select * from keyed_subjects
+    ),
+{% endif %}
+
 -- one galaxy's position and image: those of its lowest subject id that has them
 galaxies as (
     select
@@ -75,14 +173,14 @@ galaxies as (
             as dec,
         {{ value_at_min('image_url', ['case when image_url is null then 1 else 0 end', 'subject_id']) }}
             as file_loc
-    from keyed_subjects
+    from recomputed_subjects
     group by schema_name, id_str
 ),
 
 galaxy_votes as (
     select
-        keyed_subjects.schema_name,
-        keyed_subjects.id_str,
+        recomputed_subjects.schema_name,
+        recomputed_subjects.id_str,
         vote_counts.question,
         vote_counts.answer,
         vote_counts.question_order,
@@ -95,14 +193,14 @@ galaxy_votes as (
         concat(vote_counts.question, coalesce(campaigns.campaign_suffix, ''), '_total-votes')
             as total_label
     from vote_counts
-    inner join keyed_subjects
+    inner join recomputed_subjects
         on
-            vote_counts.schema_name = keyed_subjects.schema_name
-            and vote_counts.subject_id = keyed_subjects.subject_id
+            vote_counts.schema_name = recomputed_subjects.schema_name
+            and vote_counts.subject_id = recomputed_subjects.subject_id
     left join campaigns on vote_counts.schema_name = campaigns.schema_name
     group by
-        keyed_subjects.schema_name,
-        keyed_subjects.id_str,
+        recomputed_subjects.schema_name,
+        recomputed_subjects.id_str,
         vote_counts.question,
         vote_counts.answer,
         vote_counts.question_order,
@@ -133,6 +231,23 @@ final as (
         on
             galaxy_votes.schema_name = galaxies.schema_name
             and galaxy_votes.id_str = galaxies.id_str
+    {%- if is_incremental() %}
+        -- a galaxy left with no subject: one row that replaces its rows, deleted after
+        union all
+        select
+            emptied.schema_name,
+            emptied.id_str,
+            {%- for column in [
+                'iauname', 'ra', 'dec', 'file_loc', 'subjects', 'question', 'answer', 'label',
+                'total_label', 'votes', 'total_votes', 'question_order', 'answer_order',
+            ] %}
+            null as {{ column }},
+            {%- endfor %}
+            {{ run_started_timestamp() }} as _loaded_at
+        from changed_galaxies as emptied
+        {{ anti_join() }} current_galaxies using (schema_name, id_str)
+    {%- endif %}
 )
 
 select * from final
+order by schema_name, id_str, question_order, answer_order

@@ -4,9 +4,10 @@
 -- subject workflow statuses of the workflow have landed ('panoptes': subjects with a
 -- retired_at); else, where a classification_count rule has landed, the subjects whose landed
 -- classifications of the workflow reach its count ('rule'); else unknown (null). Never a
--- guessed count. One row per workflow, rebuilt from the staging views in a pass whenever a
--- file of its landings has landed since the last build, and left alone otherwise (meta
--- skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
+-- guessed count. One row per workflow, rebuilt whenever a file of its landings has landed since
+-- the last build, and left alone otherwise (meta skip_unchanged_inputs:
+-- macros/engine/unchanged_inputs.sql); the classifications are counted per subject apart
+-- (int_workflow_subject_classifications), only when classifications landed.
 {{
     config(
         materialized='table',
@@ -23,26 +24,12 @@ projects as (
     select * from {{ ref('stg_panoptes__projects') }}
 ),
 
-classifications as (
-    select
-        classification_id,
-        project_id,
-        workflow_id,
-        subject_id
-    from {{ ref('stg_panoptes__classifications') }}
+subject_classifications as (
+    select * from {{ ref('int_workflow_subject_classifications') }}
 ),
 
 statuses as (
     select * from {{ ref('stg_panoptes__subject_workflow_statuses') }}
-),
-
-subject_classifications as (
-    select
-        workflow_id,
-        subject_id,
-        count(*) as classifications
-    from classifications
-    group by workflow_id, subject_id
 ),
 
 -- workflows with landed classifications (also those whose own record never landed)
@@ -50,7 +37,7 @@ classified_workflows as (
     select
         workflow_id,
         max(project_id) as project_id
-    from classifications
+    from subject_classifications
     group by workflow_id
 ),
 

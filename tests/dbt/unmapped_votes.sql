@@ -1,7 +1,8 @@
 -- Votes of a schema's workflows that map to no schema answer: older workflow versions whose
 -- questions or answers differ, unknown versions, indices outside the version. They stay in
 -- flat with their reason and are never counted (vote_accounting counts their annotations as
--- `unmapped`). The warning gives their number and prints the most common reasons.
+-- `unmapped`). The warning gives the number of them among the votes this build wrote (every
+-- vote with test_all_rows; vote_accounting has them all) and prints the most common reasons.
 {{ config(severity='warn', fail_calc='coalesce(sum(votes), 0)') }}
 
 {%- set unmapped_by_reason -%}
@@ -12,7 +13,9 @@
         count(distinct workflow_version) as workflow_versions,
         count(*) as votes
     from {{ ref('flat') }}
-    where schema_name is not null and question is null
+    where
+        schema_name is not null and question is null
+        and {{ new_rows_filter(ref('flat')) }}
     group by schema_name, workflow_id, unmapped_reason
 {%- endset %}
 

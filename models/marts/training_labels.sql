@@ -6,7 +6,9 @@
 -- gave count 0, never null (zoobot's Dirichlet-multinomial loss reads counts).
 -- Incremental (delete+insert on schema_name, id_str): a run recomputes, from all their
 -- subjects, the galaxies that
---   - a subject with new vote counts or a new subject record now belongs to;
+--   - a subject whose votes were recounted (int_answer_votes: not a subject whose weighted
+--     votes alone moved, which these labels do not hold) or whose subject record is new now
+--     belongs to;
 --   - hold a number of subjects other than the one stored (a subject whose record landed late
 --     or changed iauname left them, or its schema no longer counts it): with none left, the
 --     galaxy's rows are deleted (the model writes one row with a null question for it, which
@@ -106,6 +108,10 @@ keyed_subjects as (
             )
     ),
 
+    recounted_votes as {{ not_materialized() }} (
+        select * from {{ ref('int_answer_votes') }}
+    ),
+
     -- apart, not an OR: each mark is a constant a scan prunes row groups by
     changed_galaxies as (
         select
@@ -114,10 +120,10 @@ keyed_subjects as (
         from keyed_subjects
         {{ semi_join() }} (
             select
-                vote_counts.schema_name,
-                vote_counts.subject_id
-            from vote_counts
-            where vote_counts._loaded_at > {{ high_water_mark('_loaded_at') }}
+                recounted_votes.schema_name,
+                recounted_votes.subject_id
+            from recounted_votes
+            where recounted_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
         ) as recounted using (schema_name, subject_id)
         union
         select

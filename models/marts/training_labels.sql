@@ -18,6 +18,7 @@
 -- twentieth of its size in the order vote_counts gives. A run that finds vote_counts, subjects
 -- and the seed as the last build left them does nothing (meta skip_unchanged_inputs:
 -- macros/engine/unchanged_inputs.sql).
+-- depends_on: {{ ref('int_answer_votes') }}
 {{
     config(
         materialized=incremental_where_supported(),

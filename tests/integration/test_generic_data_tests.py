@@ -26,9 +26,9 @@ models:
       - unique_combination_of_columns:
           arguments:
             combination_of_columns: [a, c]
-      - expression_is_true:
+      - expressions_are_true:
           arguments:
-            expression: "a > 0"
+            expressions: ["a > 0", "c is null or c = 1"]
 """
 
 
@@ -46,10 +46,10 @@ def _project(root: Path) -> Path:
     rows = {
         # every column filled, keys unique, a > 0: every test passes
         "clean": "select 1 as a, 'x' as b, 1 as c union all select 2, 'y', 1",
-        # b null twice and c once; (1, 1) twice; a = 0 once
+        # b null twice and c once; (1, 1) twice; a = 0 once, c = 2 once
         "broken": (
             "select 1 as a, null as b, 1 as c union all select 1, null, 1"
-            " union all select 0, 'z', null"
+            " union all select 0, 'z', null union all select 3, 'w', 2"
         ),
     }
     for name, sql in rows.items():
@@ -87,3 +87,14 @@ def test_generic_tests_pass_clean_rows_and_fail_on_what_they_check(tmp_path: Pat
             f'select column_name, null_rows from "{tables[0][0]}"."{tables[0][1]}" order by 1'
         ).fetchall()
     assert nulls == [("b", 2), ("c", 1)]
+    # expressions_are_true: the rows that break an expression, saying which
+    with duckdb.connect(str(project / "tests.duckdb"), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where table_name like 'expressions_are_true_broken%'"
+        ).fetchall()
+        assert len(tables) == 1
+        broken = con.execute(
+            f'select a, holds_1, holds_2 from "{tables[0][0]}"."{tables[0][1]}" order by a'
+        ).fetchall()
+    assert broken == [(0, False, True), (3, True, False)]

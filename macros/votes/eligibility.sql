@@ -25,7 +25,7 @@
     answer of each question), as int_answer_votes counts them and int_counted_votes keeps them.
     Used inside a `with` list, followed by a comma. -#}
 {% macro counted_vote_ctes(votes='subject_votes') -%}
-eligible_votes as (
+eligible_votes as {{ not_materialized() }} (
     {{ eligible_votes(votes) }}
 ),
 

@@ -52,8 +52,9 @@ changed_subjects as (
 ),
 
 -- only the columns counting needs: every intermediate below is as wide as this, and at GZ2
--- scale (60M votes) the full width of flat did not fit in 4 GB
-subject_votes as (
+-- scale (60M votes) the full width of flat did not fit in 4 GB. Not materialized: read three
+-- times below, a materialized copy of every vote did not fit in 3.5 GB
+subject_votes as {{ not_materialized() }} (
     select
         flat.schema_name,
         flat.subject_id,

@@ -77,24 +77,21 @@ def test_generic_tests_pass_clean_rows_and_fail_on_what_they_check(tmp_path: Pat
     assert len(passed) == 3 and all(value == ("pass", 0) for value in passed.values()), passed
     assert len(failed) == 3 and all(value[0] == "fail" for value in failed.values()), failed
     # not_null_columns: a row per column with nulls, with how many
-    with duckdb.connect(str(project / "tests.duckdb"), read_only=True) as con:
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where table_name like 'not_null_columns_broken%'"
-        ).fetchall()
-        assert len(tables) == 1
-        nulls = con.execute(
-            f'select column_name, null_rows from "{tables[0][0]}"."{tables[0][1]}" order by 1'
-        ).fetchall()
+    nulls = _stored_failures(project, "not_null_columns_broken", "column_name, null_rows")
     assert nulls == [("b", 2), ("c", 1)]
     # expressions_are_true: the rows that break an expression, saying which
+    broken = _stored_failures(project, "expressions_are_true_broken", "a, holds_1, holds_2")
+    assert broken == [(0, False, True), (3, True, False)]
+
+
+def _stored_failures(project: Path, test_prefix: str, columns: str) -> list[tuple]:
+    """The failing rows a test stored (--store-failures), ordered by the first column."""
     with duckdb.connect(str(project / "tests.duckdb"), read_only=True) as con:
         tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where table_name like 'expressions_are_true_broken%'"
+            "select schema_name, table_name from duckdb_tables() where table_name like ?",
+            [f"{test_prefix}%"],
         ).fetchall()
-        assert len(tables) == 1
-        broken = con.execute(
-            f'select a, holds_1, holds_2 from "{tables[0][0]}"."{tables[0][1]}" order by a'
+        assert len(tables) == 1, tables
+        return con.execute(
+            f'select {columns} from "{tables[0][0]}"."{tables[0][1]}" order by 1'
         ).fetchall()
-    assert broken == [(0, False, True), (3, True, False)]

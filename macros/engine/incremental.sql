@@ -80,12 +80,10 @@
     model has taken none of: the files' names, read when the model is compiled, so that a scan
     of the landing opens those files alone (`false`, reading none, when nothing new landed). -#}
 {% macro landed_files_not_taken() -%}
-    {%- set taken = "select distinct previous_runs.landed_file from " ~ this
-        ~ " as previous_runs where previous_runs.landed_file is not null" -%}
     {%- if this is string or not execute -%}
-        {{ return("landed_file not in (" ~ taken ~ ")") }}
+        {{ return("landed_file not in (" ~ taken_files(this) ~ ")") }}
     {%- endif -%}
-    {{ return(classification_files_not_in(taken)) }}
+    {{ return(classification_files_not_in(taken_files(this))) }}
 {%- endmacro %}
 
 {#- Whether this incremental model holds a row matching `condition`, read when the model is

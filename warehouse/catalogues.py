@@ -101,6 +101,7 @@ SETTING_CARDS: tuple[tuple[str, str, type, str], ...] = (
     ("catalogue_min_total_votes", "MINVOTES", int, "min votes of the most answered question"),
     ("excluded_volunteers", "NEXCLUDE", int, "volunteers excluded (seed excluded_volunteers)"),
     ("volunteer_weighting_iterations", "WEIGHTIT", int, "volunteer weighting iterations"),
+    ("volunteer_weight_tolerance", "WEIGHTOL", float, "weight drift left unapplied (0: exact)"),
 )
 
 

@@ -11,12 +11,15 @@
 -- answer adds (2 f_j - 1) / N and each annotation (N - sum_j f_j) / N.
 --
 -- Incremental (delete+insert on user_id): a run writes only the volunteers whose weight,
--- consistency or number of annotations changed (a change under 1e-9 is none: sums aggregated in
--- parallel are not bit-stable), and a volunteer left without a counted single-choice
--- annotation as weight 1 and no annotations. `_weight_loaded_at` is when the weight last
--- changed: int_weighted_answer_votes recomputes the subjects of those volunteers. A run that
--- finds the counted votes, the schema and the var as the last build left them writes nothing
--- without recomputing (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
+-- consistency, number of annotations or applied weight changed (a change under 1e-9 is none:
+-- sums aggregated in parallel are not bit-stable), and a volunteer left without a counted
+-- single-choice annotation as weight 1 and no annotations. `applied_weight` is the weight the
+-- weighted votes are summed with: the weight itself, unless it is within var
+-- `volunteer_weight_tolerance` (0 by default: always) of the applied weight before, which then
+-- stays. `_weight_loaded_at` is when the applied weight last changed: int_weighted_answer_votes
+-- recomputes the subjects of those volunteers. A run that finds the counted votes, the schema
+-- and the vars as the last build left them writes nothing without recomputing (meta
+-- skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
 {{
     config(
         materialized=incremental_where_supported(),
@@ -26,6 +29,7 @@
     )
 }}
 {%- set iterations = numeric_var('volunteer_weighting_iterations', 3, integer=true, minimum=1, maximum=20) %}
+{%- set tolerance = numeric_var('volunteer_weight_tolerance', 0, minimum=0, maximum=1) %}
 
 -- Integer keys for the iterations: (schema_key, subject_id, question_key, answer_key) instead
 -- of the schema, question and answer names, looked up once; each iteration groups and joins
@@ -173,38 +177,57 @@ current_weights as (
         select * from {{ this }}
     ),
 
+    -- every volunteer's weight now beside the one applied before: a volunteer new here, or
+    -- whose weight moved further than the tolerance from it (every one, with the default 0), is
+    -- applied the new weight; the comparison is over everyone, so that a smaller tolerance takes
+    -- effect at once. Volunteers left without a counted single-choice annotation weigh 1 again.
+    compared as (
+        select
+            coalesce(current_weights.user_id, previous_weights.user_id) as user_id,
+            current_weights.consistency,
+            coalesce(current_weights.weight, 1.0) as weight,
+            coalesce(current_weights.annotations, 0) as annotations,
+            previous_weights.user_id is null as is_new,
+            previous_weights.consistency as previous_consistency,
+            previous_weights.weight as previous_weight,
+            previous_weights.annotations as previous_annotations,
+            coalesce(previous_weights.applied_weight, 1.0) as previous_applied_weight,
+            previous_weights._weight_loaded_at as previous_weight_loaded_at
+        from current_weights
+        full outer join previous_weights on current_weights.user_id = previous_weights.user_id
+        where current_weights.user_id is not null or previous_weights.annotations > 0
+    ),
+
+    applied as (
+        select
+            *,
+            case
+                when is_new or abs(weight - previous_applied_weight) > {{ tolerance }} then weight
+                else previous_applied_weight
+            end as applied_weight
+        from compared
+    ),
+
     changed as (
         select
-            current_weights.user_id,
-            current_weights.consistency,
-            current_weights.weight,
-            current_weights.annotations,
+            user_id,
+            consistency,
+            weight,
+            annotations,
+            applied_weight,
             case
-                when abs(current_weights.weight - coalesce(previous_weights.weight, 1.0)) > 1e-9
+                when abs(applied_weight - previous_applied_weight) > 1e-9
                     then {{ run_started_timestamp() }}
-                else previous_weights._weight_loaded_at
+                else previous_weight_loaded_at
             end as _weight_loaded_at
-        from current_weights
-        left join previous_weights on current_weights.user_id = previous_weights.user_id
+        from applied
         where
-            previous_weights.user_id is null
-            or current_weights.annotations != previous_weights.annotations
-            or abs(current_weights.weight - previous_weights.weight) > 1e-9
-            or abs(current_weights.consistency - previous_weights.consistency) > 1e-9
-        -- volunteers left without a counted single-choice annotation weigh 1 again
-        union all
-        select
-            previous_weights.user_id,
-            cast(null as double) as consistency,
-            1.0 as weight,
-            0 as annotations,
-            case
-                when abs(previous_weights.weight - 1.0) > 1e-9 then {{ run_started_timestamp() }}
-                else previous_weights._weight_loaded_at
-            end as _weight_loaded_at
-        from previous_weights
-        {{ anti_join() }} current_weights using (user_id)
-        where previous_weights.annotations > 0
+            is_new
+            or annotations != previous_annotations
+            or abs(weight - previous_weight) > 1e-9
+            or abs(applied_weight - previous_applied_weight) > 1e-9
+            or abs(consistency - previous_consistency) > 1e-9
+            or (consistency is null) != (previous_consistency is null)
     ),
 {% else %}
     changed as (
@@ -213,6 +236,7 @@ current_weights as (
             consistency,
             weight,
             annotations,
+            weight as applied_weight,
             {{ run_started_timestamp() }} as _weight_loaded_at
         from current_weights
     ),
@@ -224,6 +248,7 @@ final as (
         consistency,
         weight,
         annotations,
+        applied_weight,
         _weight_loaded_at,
         {{ run_started_timestamp() }} as _loaded_at
     from changed

@@ -1,10 +1,10 @@
--- Weighted votes per subject, question and answer: the sum of the weights (volunteer_weights;
--- 1 for anonymous classifications and unweighted volunteers) of the counted classifications
--- that gave the answer, and of those that answered the question. One row per answer with at
--- least one counted vote; vote_counts zero-fills them. Incremental (delete+insert on
+-- Weighted votes per subject, question and answer: the sum of the applied weights
+-- (volunteer_weights; 1 for anonymous classifications and unweighted volunteers) of the counted
+-- classifications that gave the answer, and of those that answered the question. One row per
+-- answer with at least one counted vote; vote_counts zero-fills them. Incremental (delete+insert on
 -- schema_name, subject_id): a run recomputes the subjects with new counted votes (every subject
--- of a reconfigured schema) and every subject classified by a volunteer whose weight changed
--- since the last run (int_volunteer_weights._weight_loaded_at).
+-- of a reconfigured schema) and every subject classified by a volunteer whose applied weight
+-- changed since the last run (int_volunteer_weights._weight_loaded_at).
 {{
     config(
         materialized=incremental_where_supported(),
@@ -22,10 +22,12 @@ with counted_votes as {{ not_materialized() }} (
     select * from {{ ref('int_counted_votes') }}
 ),
 
+-- the applied weights: each volunteer's weight, or the one before while the weight stays
+-- within var volunteer_weight_tolerance of it (int_volunteer_weights)
 weights as (
     select
         user_id,
-        weight,
+        applied_weight as weight,
         _weight_loaded_at
     from {{ ref('int_volunteer_weights') }}
 ),

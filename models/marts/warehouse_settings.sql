@@ -13,6 +13,7 @@
     ('classified_before', var('classified_before', none)),
     ('catalogue_min_total_votes', var('catalogue_min_total_votes', 0)),
     ('volunteer_weighting_iterations', var('volunteer_weighting_iterations', 3)),
+    ('volunteer_weight_tolerance', var('volunteer_weight_tolerance', 0)),
 ] %}
 
 with excluded_volunteers as (

@@ -263,6 +263,7 @@ def test_write_catalogue_writes_the_wide_mart_as_csv_and_fits(rebuilt, tmp_path)
     assert header["INTLEVEL"] == float(settings["fraction_interval_level"])
     assert (header["CLASSAFT"], header["CLASSBEF"]) == ("", "")
     assert (header["MINVOTES"], header["NEXCLUDE"], header["WEIGHTIT"]) == (0, 0, 3)
+    assert header["WEIGHTOL"] == 0.0
     described = {
         header[f"TTYPE{i}"]: header.get(f"TCOMM{i}") for i in range(1, len(fits.colnames) + 1)
     }

@@ -40,6 +40,11 @@ _ANOTHER_KIND = pytest.mark.slow
             marks=_ANOTHER_KIND,
         ),
         pytest.param(
+            "{volunteer_weight_tolerance: -0.01}",
+            "var volunteer_weight_tolerance must be a number at least 0 and at most 1, not '-0.01'",
+            marks=_ANOTHER_KIND,
+        ),
+        pytest.param(
             "{test_all_rows: 'yes'}",
             "var test_all_rows must be true or false, not 'yes'",
             marks=_ANOTHER_KIND,

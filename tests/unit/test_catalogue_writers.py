@@ -28,6 +28,7 @@ SETTINGS = {
     "catalogue_min_total_votes": "5",
     "excluded_volunteers": "2",
     "volunteer_weighting_iterations": "3",
+    "volunteer_weight_tolerance": "0.01",
 }
 
 # (schema, suffix, id_str, iauname, ra, dec, file_loc, question, q_order, answer, a_order, votes,
@@ -227,6 +228,7 @@ def test_the_fits_header_says_how_the_catalogue_was_made_and_what_each_column_is
     assert header["INTLEVEL"] == 0.8 and isinstance(header["INTLEVEL"], float)
     assert (header["CLASSAFT"], header["CLASSBEF"]) == ("2018-03-01", "")
     assert (header["MINVOTES"], header["NEXCLUDE"], header["WEIGHTIT"]) == (5, 2, 3)
+    assert header["WEIGHTOL"] == 0.01
     assert all(len(keyword) <= 8 for keyword in header)
     names = [header[f"TTYPE{i}"] for i in range(1, header["TFIELDS"] + 1)]
     assert names == ["iauname", "ra", "dec", "subject_id", "image_url",

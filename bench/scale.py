@@ -356,7 +356,15 @@ def main() -> int:
     )
     parser.add_argument("--work", type=Path, default=Path("bench-data"))
     parser.add_argument("--skip", default="", help="steps to skip, e.g. 'de'")
+    parser.add_argument(
+        "--dbt-vars",
+        help="vars for every dbt build of the run, e.g. '{volunteer_weight_tolerance: 0.05}' "
+        "(the project's defaults when not given)",
+    )
     args = parser.parse_args()
+    if args.dbt_vars:
+        for command in (INGEST_BUILD, FORCED_BUILD, PLAIN_DBT_BUILD):
+            command.extend(["--vars", args.dbt_vars])
     n = args.classifications
     work = args.work.resolve() / f"scale-{n}"
     for leftover in work.glob("*") if work.exists() else []:
@@ -411,8 +419,7 @@ def main() -> int:
     if "s" not in args.skip:
         project = copy_project(work / "project")
         relabel_one_answer(project / "seeds" / "question_answer_schema.csv")
-        dbt = [str(Path(sys.executable).parent / "dbt"), "build", "--exclude-resource-type",
-               "unit_test"]  # fmt: skip
+        dbt = [*PLAIN_DBT_BUILD, "--exclude-resource-type", "unit_test"]
         run(step("s", "one seeded answer label changed: plain dbt build", 0), dbt, env,
             cwd=project)  # fmt: skip
         run(step("S", "the same configuration: dbt build --full-refresh", 0),
@@ -439,7 +446,7 @@ def main() -> int:
             step("e", "panoptes_aggregation extract + reduce (subsample)", 0),
             export, args.aggregation_rows, work / "aggregation", args.aggregation_timeout,
         )  # fmt: skip
-    print_table(n, size, steps)
+    print_table(n, size, steps, args.dbt_vars)
     return 0
 
 
@@ -473,9 +480,11 @@ def made_empty(made: sample.Sample) -> sample.Sample:
     return empty
 
 
-def print_table(n: int, size: int, steps: dict[str, Step]) -> None:
+def print_table(n: int, size: int, steps: dict[str, Step], dbt_vars: str | None = None) -> None:
     print()
     print(f"{n:,} classifications, export {size / 1e9:.2f} GB; {machine()}")
+    if dbt_vars:
+        print(f"dbt vars: {dbt_vars}")
     print()
     print("| step | what | seconds | classifications/s | peak RSS MB | notes |")
     print("|---|---|---:|---:|---:|---|")

@@ -27,6 +27,7 @@ from ingest.queries import query
 from ingest.settings import Settings
 from warehouse import serving
 from warehouse.dbt import PROJECT_DIR, run_dbt
+from warehouse.published import mart_files
 
 # What dbt reads from the project directory (dbt_project.yml names the same folders).
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
@@ -90,8 +91,8 @@ def up_to_date(state: BuildState, previous: BuildState | None, data_dir: Path) -
 
 
 def published_marts(data_dir: Path) -> tuple[str, ...]:
-    marts = data_dir / "marts"
-    return tuple(sorted(str(p.relative_to(data_dir)) for p in marts.glob("*.parquet")))
+    files = mart_files(data_dir / "marts").values()
+    return tuple(sorted(str(path.relative_to(data_dir)) for paths in files for path in paths))
 
 
 def refresh_serving(data_dir: Path) -> None:

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv
 import pyarrow.parquet as pq
 
+from warehouse.published import mart_path
 from warehouse.training_labels import read_settings, say_on_stderr
 
 
@@ -121,10 +122,11 @@ def write_catalogue(
     from astropy.io import fits
     from astropy.table import Table
 
-    mart = marts_dir / f"{schema}_vote_fractions.parquet"
-    if not mart.is_file():
+    mart = mart_path(marts_dir, f"{schema}_vote_fractions")
+    if mart is None:
         raise FileNotFoundError(
-            f"no published catalogue {mart}; run dbt build (it publishes the marts)"
+            f"no published catalogue {marts_dir / f'{schema}_vote_fractions'}; run dbt build"
+            " (it publishes the marts)"
         )
     table = pq.read_table(mart)
     table = table.drop_columns([c for c in table.column_names if c.startswith("_")])

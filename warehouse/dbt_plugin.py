@@ -5,7 +5,8 @@ sure ``marts/`` exists for the hook that publishes the marts as parquet (SQL can
 directory), and that ``raw/rejected/``, ``raw/subject_workflow_statuses/``, ``raw/projects/`` and
 ``raw/workflows/`` have a file for their staging views to read on a landing where nothing was
 ever set aside, or no status, project or workflow landed. It also gives dbt's connection the SQL
-function with which that hook refreshes the serving database (:mod:`warehouse.serving`).
+functions with which that hook moves a mart's rewritten subject buckets into place
+(:mod:`warehouse.published`) and refreshes the serving database (:mod:`warehouse.serving`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from duckdb import DuckDBPyConnection
 from ingest.landing import Landing
 from ingest.lock import acquire
 from ingest.settings import Settings
-from warehouse import serving
+from warehouse import published, serving
 
 _held: list[int] = []
 
@@ -39,7 +40,19 @@ class Plugin(BasePlugin):
         landing.ensure_workflows_readable()
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        """``publish_serving_database(data_dir)`` for the hook: SQL cannot rename a file."""
+        """``make_directory(path)``, ``place_mart_buckets(...)`` and
+        ``publish_serving_database(data_dir)`` for the hook: SQL cannot make a directory or
+        rename a file."""
+        conn.create_function(
+            "make_directory", published.make_directory, ["VARCHAR"], "VARCHAR", side_effects=True
+        )
+        conn.create_function(
+            "place_mart_buckets",
+            published.place_buckets,
+            ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"],
+            "VARCHAR",
+            side_effects=True,
+        )
         conn.create_function(
             "publish_serving_database",
             _publish_serving_database,

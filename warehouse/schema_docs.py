@@ -120,7 +120,8 @@ def _vote_fractions_model(schema: str, questions: list[Question]) -> dict:
             "generated from the seed by the `vote_fractions_wide` "
             "macro. Subjects enter once their most answered question has var "
             "`catalogue_min_total_votes` votes. Incremental like vote_counts; published as "
-            f"`$WAREHOUSE_DATA_DIR/marts/{schema}_vote_fractions.parquet` after every build."
+            f"`$WAREHOUSE_DATA_DIR/marts/{schema}_vote_fractions/` (one parquet file per "
+            "bucket of subject ids) after every build."
         ),
         "columns": [
             *_subject_columns(),

@@ -17,7 +17,9 @@ What a reader can rely on:
   footer, again on each scanning thread), so a view over ``marts/<name>.parquet`` could read the
   footer of one build's file and the rows of the next one's. Each view reads instead a frozen
   copy, ``serving/<name>-<mtime>-<size>.parquet``: a hard link to the published file (no extra
-  space; a copy where links are not supported), never changed once written.
+  space; a copy where links are not supported), never changed once written. A mart published
+  as subject buckets (``marts/<name>/part-<bucket>.parquet``, :mod:`warehouse.published`) is
+  one view over the frozen copies of all its parts, the same set for the whole of a query.
 - **Current.** Every publish that changed a mart writes a new ``marts.duckdb`` naming the new
   copies; a publish that changed nothing writes nothing. A client sees the new data on its next
   connection (Superset opens one per query); a connection held open keeps reading the copies it
@@ -49,6 +51,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.landing import fsync_file, process_alive
+from warehouse.published import mart_files
 
 SERVING_DB = "marts.duckdb"
 FROZEN_DIR = "serving"
@@ -79,7 +82,10 @@ def publish(data_dir: Path) -> Published:
     frozen_dir = data_dir / FROZEN_DIR
     frozen_dir.mkdir(exist_ok=True)
     _remove_dead_temporaries(frozen_dir.glob(".*.tmp*"), data_dir.glob(f".{SERVING_DB}.*.tmp"))
-    marts = {path.stem: _freeze(path, frozen_dir) for path in _marts(data_dir)}
+    marts = {
+        name: tuple(_freeze(path, frozen_dir, _stem(name, path)) for path in paths)
+        for name, paths in mart_files(data_dir / "marts").items()
+    }
     generation = _generation(data_dir, marts)
     current = _read_current(frozen_dir)
     target = data_dir / SERVING_DB
@@ -88,7 +94,8 @@ def publish(data_dir: Path) -> Published:
         database = frozen_dir / f"{generation}.duckdb"
         if not database.is_file():
             _write_database(database, marts)
-        _write_json(frozen_dir / f"{generation}.json", sorted(p.name for p in marts.values()))
+        named = sorted(path.name for paths in marts.values() for path in paths)
+        _write_json(frozen_dir / f"{generation}.json", named)
         _place(database, target)
         previous = current.get("generation")
         _write_json(frozen_dir / _CURRENT, {"generation": generation, "previous": previous})
@@ -103,26 +110,27 @@ def is_current(data_dir: Path) -> bool:
     if not (data_dir / SERVING_DB).is_file():
         return False
     marts = {}
-    for path in _marts(data_dir):
-        frozen = frozen_dir / _frozen_name(path)
-        if not frozen.is_file():
+    for name, paths in mart_files(data_dir / "marts").items():
+        frozen = tuple(frozen_dir / _frozen_name(path, _stem(name, path)) for path in paths)
+        if not all(copy.is_file() for copy in frozen):
             return False
-        marts[path.stem] = frozen
+        marts[name] = frozen
     return _read_current(frozen_dir).get("generation") == _generation(data_dir, marts)
 
 
-def _marts(data_dir: Path) -> list[Path]:
-    return sorted((data_dir / "marts").glob("*.parquet"))
+def _stem(mart: str, path: Path) -> str:
+    """What a frozen copy of one of a mart's files is named after: the mart, and the part."""
+    return mart if path.stem == mart else f"{mart}-{path.stem}"
 
 
-def _frozen_name(path: Path, stem: str | None = None) -> str:
+def _frozen_name(path: Path, stem: str) -> str:
     stat = path.stat()
-    return f"{stem or path.stem}-{stat.st_mtime_ns:x}-{stat.st_size:x}.parquet"
+    return f"{stem}-{stat.st_mtime_ns:x}-{stat.st_size:x}.parquet"
 
 
-def _freeze(path: Path, frozen_dir: Path) -> Path:
+def _freeze(path: Path, frozen_dir: Path, stem: str) -> Path:
     """A name under ``serving/`` for the file now at ``path``, never changed afterwards."""
-    frozen = frozen_dir / _frozen_name(path)
+    frozen = frozen_dir / _frozen_name(path, stem)
     if frozen.is_file():
         return frozen
     temporary = frozen_dir / f".{path.name}.{os.getpid()}.tmp"
@@ -133,18 +141,21 @@ def _freeze(path: Path, frozen_dir: Path) -> Path:
     except OSError:  # a file system without hard links: a copy, with the same mtime
         shutil.copy2(path, temporary)
     # named after what was linked (the published file may have been replaced since the stat)
-    frozen = frozen_dir / _frozen_name(temporary, path.stem)
+    frozen = frozen_dir / _frozen_name(temporary, stem)
     os.replace(temporary, frozen)
     return frozen
 
 
-def _generation(data_dir: Path, marts: dict[str, Path]) -> str:
+def _generation(data_dir: Path, marts: dict[str, tuple[Path, ...]]) -> str:
     """A digest of what the views would say: their names, their files' paths, the format."""
-    described = [STORAGE_VERSION, *(f"{name}\0{path}" for name, path in sorted(marts.items()))]
+    described = [
+        STORAGE_VERSION,
+        *(f"{name}\0{path}" for name, paths in sorted(marts.items()) for path in paths),
+    ]
     return hashlib.sha256("\n".join(described).encode()).hexdigest()[:16]
 
 
-def _write_database(database: Path, marts: dict[str, Path]) -> None:
+def _write_database(database: Path, marts: dict[str, tuple[Path, ...]]) -> None:
     temporary = database.parent / f".{database.name}.{os.getpid()}.tmp"
     for stale in (temporary, temporary.with_name(temporary.name + ".wal")):
         with contextlib.suppress(FileNotFoundError):
@@ -153,10 +164,11 @@ def _write_database(database: Path, marts: dict[str, Path]) -> None:
         with duckdb.connect() as con:
             storage = f"storage_version '{STORAGE_VERSION}'"
             con.execute(f"attach {_literal(temporary)} as serving ({storage})")
-            for name, path in sorted(marts.items()):
+            for name, paths in sorted(marts.items()):
+                files = ", ".join(_literal(path) for path in paths)
                 con.execute(
                     f"create view serving.main.{_identifier(name)} as "
-                    f"select * from read_parquet({_literal(path)})"
+                    f"select * from read_parquet([{files}])"
                 )
             con.execute("detach serving")
         os.chmod(temporary, 0o444)  # read-only for everyone: clients are to open it read-only

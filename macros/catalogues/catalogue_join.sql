@@ -6,7 +6,7 @@
     Rebuilt whole by a run whose inputs changed, and left alone (not published again) by any
     other (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql). -#}
 {% macro catalogue_join(schema_name) %}
-{{ config(post_hook="{{ remember_inputs() }}", meta={'skip_unchanged_inputs': true}) }}
+{{ config(post_hook="{{ remember_inputs() }}", meta={'skip_unchanged_inputs': true, 'publish_in_subject_buckets': true}) }}
 with vote_fractions as (
     select * from {{ ref(schema_name ~ '_vote_fractions') }}
 ),

@@ -24,7 +24,7 @@
     post_hook=[
         "{{ keep_column_order(" ~ (schema_name | tojson) ~ ") }}", "{{ remember_inputs() }}",
     ],
-    meta={'skip_unchanged_inputs': true},
+    meta={'skip_unchanged_inputs': true, 'publish_in_subject_buckets': true},
 ) }}
 {%- set questions = schema_questions(schema_name) %}
 {%- set per_answer = [

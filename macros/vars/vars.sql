@@ -12,6 +12,7 @@
     {%- do numeric_var('catalogue_min_total_votes', 0, integer=true, minimum=0) -%}
     {%- do numeric_var('volunteer_weighting_iterations', 3, integer=true, minimum=1, maximum=20) -%}
     {%- do numeric_var('volunteer_weight_tolerance', 0, minimum=0, maximum=1) -%}
+    {%- do numeric_var('published_subject_bucket_width', 65536, integer=true, minimum=1) -%}
     {%- do numeric_var('crossmatch_radius_arcsec', 2.0, above=0) -%}
     {%- do text_var('external_catalogue') -%}
     {%- for column in ['name', 'ra', 'dec'] -%}

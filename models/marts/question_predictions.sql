@@ -10,7 +10,7 @@
         ),
         pre_hook="{{ forget_changed_configuration(ref('vote_counts')) }}",
         post_hook="{{ remember_inputs() }}",
-        meta={'skip_unchanged_inputs': true},
+        meta={'skip_unchanged_inputs': true, 'publish_in_subject_buckets': true},
     )
 }}
 

@@ -28,7 +28,7 @@
             "{{ forget_replayed_subjects_with_new_votes() }}",
         ],
         post_hook="{{ remember_inputs() }}",
-        meta={'skip_unchanged_inputs': true},
+        meta={'skip_unchanged_inputs': true, 'publish_in_subject_buckets': true},
     )
 }}
 

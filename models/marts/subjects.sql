@@ -8,7 +8,7 @@
         materialized=incremental_where_supported(),
         unique_key='subject_id',
         post_hook="{{ remember_inputs() }}",
-        meta={'skip_unchanged_inputs': true},
+        meta={'skip_unchanged_inputs': true, 'publish_in_subject_buckets': true},
     )
 }}
 

@@ -20,7 +20,7 @@
              'outcome', 'outcome_detail']
         ),
         post_hook="{{ remember_inputs() }}",
-        meta={'skip_unchanged_inputs': true},
+        meta={'skip_unchanged_inputs': true, 'publish_in_subject_buckets': true},
     )
 }}
 

@@ -13,7 +13,7 @@
         ),
         pre_hook="{{ forget_changed_configuration(ref('int_answer_votes')) }}",
         post_hook="{{ remember_inputs() }}",
-        meta={'skip_unchanged_inputs': true},
+        meta={'skip_unchanged_inputs': true, 'publish_in_subject_buckets': true},
     )
 }}
 

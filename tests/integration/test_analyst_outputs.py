@@ -38,6 +38,7 @@ from standin import sample
 from standin.server import StandInData
 from warehouse import __version__
 from warehouse.dbt import dbt_executable
+from warehouse.published import MANIFEST, mart_files
 
 pytestmark = pytest.mark.dbt
 
@@ -99,7 +100,8 @@ def concurrent_reads(warehouse: Warehouse) -> ConcurrentReads:
     warehouse.ingest()
     seen: dict[str, set[tuple[int, int]]] = {name: set() for name in before}
     errors: list[str] = []
-    held = pq.ParquetFile(warehouse.marts / "vote_counts.parquet")  # a BI tool holding a file
+    held_name = min(name for name in before if name.startswith("vote_counts/"))
+    held = pq.ParquetFile(_published_files(warehouse.marts)[held_name])  # a BI tool holding a file
     build = subprocess.Popen(
         [dbt_executable(), "build", "--exclude", "test_type:unit"],
         cwd=PROJECT_ROOT, env=warehouse.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -117,9 +119,11 @@ def concurrent_reads(warehouse: Warehouse) -> ConcurrentReads:
     # Read until the build says it has published (its on-run-end hook), then once more.
     while True:
         published = build.poll() is not None or any(PUBLISHED in line for line in list(lines))
-        for name in before:
+        for name, path in _published_files(warehouse.marts).items():
+            if name not in before:
+                continue
             try:
-                seen[name].add(_fingerprint(warehouse.marts / f"{name}.parquet"))
+                seen[name].add(_fingerprint(path))
             except duckdb.Error as exc:
                 errors.append(f"{name}: {exc}")
         if published:
@@ -130,7 +134,7 @@ def concurrent_reads(warehouse: Warehouse) -> ConcurrentReads:
     output = "".join(lines)
     assert build.returncode == 0, output[-4000:]
     assert PUBLISHED in output
-    assert held.read().num_rows == before["vote_counts"][0], "the held file changed under it"
+    assert held.read().num_rows == before[held_name][0], "the held file changed under it"
     held.close()
     return ConcurrentReads(before, seen, errors)
 
@@ -148,7 +152,33 @@ def _row_count(path: Path) -> int:
 
 
 def _row_counts(directory: Path) -> dict[str, int]:
-    return {path.stem: _row_count(path) for path in sorted(directory.glob("*.parquet"))}
+    """{mart: rows}, over all the files of a mart published in subject buckets."""
+    published = mart_files(directory)
+    return {mart: sum(_row_count(path) for path in paths) for mart, paths in published.items()}
+
+
+def _published_files(directory: Path) -> dict[str, Path]:
+    """Every published file: ``<mart>``, or ``<mart>/part-<bucket>`` for each of its parts."""
+    return {
+        mart if path.parent == directory else f"{mart}/{path.stem}": path
+        for mart, paths in mart_files(directory).items()
+        for path in paths
+    }
+
+
+def _strays(directory: Path) -> list[str]:
+    """What the marts directory holds but the marts' files and manifests."""
+    found = []
+    for path in directory.iterdir():
+        if path.is_dir():
+            found += [
+                f"{path.name}/{p.name}" for p in path.iterdir()
+                if not (p.name.startswith("part-") and p.suffix == ".parquet")
+                and p.name != MANIFEST
+            ]  # fmt: skip
+        elif path.suffix != ".parquet":
+            found.append(path.name)
+    return found
 
 
 def _fingerprint(path: Path) -> tuple[int, int]:
@@ -171,7 +201,7 @@ EMPTY_HERE = (
 
 
 def _fingerprints(directory: Path) -> dict[str, tuple[int, int]]:
-    return {path.stem: _fingerprint(path) for path in sorted(directory.glob("*.parquet"))}
+    return {name: _fingerprint(path) for name, path in _published_files(directory).items()}
 
 
 def test_every_mart_is_published_as_parquet_with_the_rows_of_the_warehouse(warehouse):
@@ -182,7 +212,8 @@ def test_every_mart_is_published_as_parquet_with_the_rows_of_the_warehouse(wareh
         # landed), and the Superluminous Supernovae workflow has no votes
         assert count > 0 or name in EMPTY_HERE, name
         assert count == warehouse.query(f"select count(*) from {name}")[0][0], name
-    assert [p.name for p in warehouse.marts.iterdir() if not p.name.endswith(".parquet")] == []
+    assert _strays(warehouse.marts) == []
+    assert (warehouse.marts / "vote_counts" / MANIFEST).is_file()
 
 
 def test_a_published_mart_has_the_warehouse_values_and_types(warehouse):
@@ -191,11 +222,11 @@ def test_a_published_mart_has_the_warehouse_values_and_types(warehouse):
         types = con.execute("describe vote_counts").fetchall()
         published = con.execute(
             "select * from read_parquet($path) order by all",
-            {"path": str(warehouse.marts / "vote_counts.parquet")},
+            {"path": str(warehouse.marts / "vote_counts" / "*.parquet")},
         ).fetchall()
         published_types = con.execute(
             "describe select * from read_parquet($path)",
-            {"path": str(warehouse.marts / "vote_counts.parquet")},
+            {"path": str(warehouse.marts / "vote_counts" / "*.parquet")},
         ).fetchall()
     assert published == in_warehouse
     assert [t[:2] for t in published_types] == [t[:2] for t in types]
@@ -206,15 +237,16 @@ def test_readers_of_the_parquet_marts_see_a_whole_file_and_never_block_the_build
 ):
     assert concurrent_reads.errors == []
     after = _fingerprints(rebuilt.marts)
-    changed = {name for name in after if after[name] != concurrent_reads.before[name]}
+    before = concurrent_reads.before
+    changed = {name.split("/")[0] for name in after if after[name] != before.get(name)}
     assert {"vote_counts", "subjects", "classification_activity"} <= changed
     for name, seen in concurrent_reads.seen.items():
         # each read saw the old file or the new one, never a partial or a missing one
-        assert seen <= {concurrent_reads.before[name], after[name]}, name
+        assert seen <= {before[name], after[name]}, name
         assert len(seen) >= 1, name
-    for name, (rows, _) in after.items():
+    for name, rows in _row_counts(rebuilt.marts).items():
         assert rows == rebuilt.query(f"select count(*) from {name}")[0][0], name
-    assert [p.name for p in rebuilt.marts.iterdir() if not p.name.endswith(".parquet")] == []
+    assert _strays(rebuilt.marts) == []
 
 
 def test_write_catalogue_writes_the_wide_mart_as_csv_and_fits(rebuilt, tmp_path):

@@ -30,6 +30,7 @@ from conftest import (
 
 from standin.server import StandInData
 from warehouse.dbt import dbt_executable
+from warehouse.published import mart_files
 
 pytestmark = pytest.mark.dbt
 
@@ -136,7 +137,7 @@ def test_a_data_directory_with_a_quote_and_a_space_is_read_as_it_is(built, small
             "select count(*) from staging.stg_panoptes__classifications"
         ).fetchall()
     assert landed == len(small_sample.classifications)
-    published = {p.stem for p in (built.parent / "marts").glob("*.parquet")}
+    published = set(mart_files(built.parent / "marts"))
     assert "vote_counts" in published
 
 
@@ -178,7 +179,7 @@ def test_each_layer_has_its_schema_and_the_marts_stay_in_main(built):
     assert set(schemas) == {"main", "seeds", "staging", "intermediate"}
     # the relative catalogue path was read, and the marts are published where they were
     assert catalogued > 0
-    assert {p.stem for p in (built.parent / "marts").glob("*.parquet")} == MARTS
+    assert set(mart_files(built.parent / "marts")) == MARTS
 
 
 @pytest.mark.slow  # another build over an older one: `make test-slow`

@@ -50,7 +50,7 @@ def test_the_scheduled_run_ingests_checks_freshness_and_builds(small_sample, tmp
         "PANOPTES_PROJECT_ID": str(PROJECT_ID),
         "WAREHOUSE_VENV": str(Path(sys.executable).parent.parent),
     }
-    mart = data_dir / "marts" / "vote_counts.parquet"
+    mart = data_dir / "marts" / "vote_counts" / "_buckets.json"
     with standin_server(StandInData.from_sample(small_sample)) as api:
         done = _scheduled_run(env | {"PANOPTES_API_URL": api.url})
         output = done.stdout + done.stderr

@@ -34,6 +34,7 @@ from standin.server import StandInData
 from warehouse import serving
 from warehouse.build import refresh_serving
 from warehouse.dbt import dbt_executable
+from warehouse.published import mart_files
 
 pytestmark = pytest.mark.dbt
 
@@ -85,7 +86,7 @@ class Landing:
         return f"duckdb:///{self.serving_db}"
 
     def marts(self) -> list[str]:
-        return sorted(path.stem for path in (self.data_dir / "marts").glob("*.parquet"))
+        return sorted(mart_files(self.data_dir / "marts"))
 
     def warehouse_counts(self) -> dict[str, int]:
         with duckdb.connect(str(self.database), read_only=True) as con:

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import duckdb
 
 from ingest.queries import query
+from warehouse.published import mart_files
 from warehouse.serving import SERVING_DB
 
 FRACTION_BINS = 20
@@ -75,11 +76,11 @@ class Marts:
             for key, mart in marts.items():
                 con.table(f"published.main.{mart}").create_view(key)
             return True
-        paths = [self.directory / f"{mart}.parquet" for mart in marts.values()]
-        if not all(path.is_file() for path in paths):
+        published = mart_files(self.directory)
+        if not all(mart in published for mart in marts.values()):
             return False
-        for key, path in zip(marts, paths, strict=True):
-            con.read_parquet(str(path)).create_view(key)
+        for key, mart in marts.items():
+            con.read_parquet([str(path) for path in published[mart]]).create_view(key)
         return True
 
     def _rows(self, name: str, params: dict[str, Any] | None = None, **marts: str) -> list[dict]:
@@ -96,7 +97,8 @@ class Marts:
 
     def summary(self) -> dict[str, Any]:
         """The project, its workflows with their retirement, and the totals."""
-        files = sorted(self.directory.glob("*.parquet"))
+        published = mart_files(self.directory)
+        files = [path for paths in published.values() for path in paths]
         workflows = self._rows("dashboard_workflows", workflows="workflows")
         totals = self._rows("dashboard_totals", subjects="subjects")
         volunteers = self._rows("dashboard_volunteer_count", volunteers="volunteers")
@@ -107,7 +109,7 @@ class Marts:
             "project_slug": named["project_slug"] if named else None,
             "project_ids": project_ids,
             "workflows": workflows,
-            "marts": [p.stem for p in files],
+            "marts": sorted(published),
             "published_at": _iso(max(p.stat().st_mtime for p in files)) if files else None,
             "schemas": [r["schema_name"] for r in self.schemas()],
             "volunteers": volunteers[0]["volunteers"] if volunteers else None,

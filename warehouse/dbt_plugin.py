@@ -49,7 +49,7 @@ class Plugin(BasePlugin):
         conn.create_function(
             "place_mart_buckets",
             published.place_buckets,
-            ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"],
+            ["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"],
             "VARCHAR",
             side_effects=True,
         )

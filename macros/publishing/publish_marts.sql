@@ -71,39 +71,58 @@
 {%- endmacro %}
 
 {#- A mart published as one file per bucket of subject ids (bucket = subject_id // width,
-    zero-padded to ten digits; null subject ids in bucket `null`): the buckets whose number of rows or latest _loaded_at differ
-    from what <name>/_buckets.json says their file holds, or whose file is missing, are written
-    in one pass to a staging directory, then moved into place one file at a time by
-    place_mart_buckets (warehouse/published.py), which deletes the files of buckets left empty
-    and writes the manifest last. An empty mart is one empty file (bucket `empty`), so that
-    readers still find its columns. Returns what was done (empty when nothing was). -#}
+    named zero-padded to ten digits; null subject ids in bucket `null`): the buckets whose
+    number of rows or latest _loaded_at differ from what <name>/_buckets.json says their file
+    holds, or whose file is missing, are each written by a COPY of that range of subject ids
+    (which the scan prunes by) to a hidden file beside its part, then place_mart_buckets
+    (warehouse/published.py) renames each over its part, deletes the parts of buckets left
+    empty and writes the manifest last. An empty mart is one empty file (bucket `empty`), so
+    that readers still find its columns. Returns what was done (empty when nothing was). -#}
 {% macro publish_mart_buckets(relation, directory, name, width, order_by) -%}
     {%- set target_dir = directory ~ '/' ~ name -%}
     {%- set manifest = target_dir ~ '/_buckets.json' -%}
-    {#- zero-padded, so that the parts' names sort as their subject ids do -#}
-    {%- set bucket = "coalesce(lpad(cast(subject_id // " ~ width ~ " as varchar), 10, '0'), 'null')" -%}
     {%- set has_manifest = run_query(
         "select count(*) from glob(" ~ sql_string(manifest) ~ ")"
     ).columns[0].values()[0] > 0 -%}
+    {#- first the cheap question, so that a build that changed nothing costs nothing: did this
+        run write rows, did the number of rows change (rows deleted alone), or the width? -#}
+    {%- if has_manifest -%}
+        {%- set touched -%}
+            select
+                exists (
+                    select 1 from {{ relation }} where _loaded_at >= {{ run_started_timestamp() }}
+                )
+                or (select count(*) from {{ relation }}) != (
+                    select coalesce(sum(n_rows), 0) from {{ read_manifest(manifest) }}
+                )
+                or exists (
+                    select 1 from {{ read_manifest(manifest) }} where width is distinct from {{ width }}
+                )
+        {%- endset -%}
+        {%- if not run_query(touched).columns[0].values()[0] -%}
+            {{ return('') }}
+        {%- endif -%}
+    {%- endif -%}
     {%- set compare -%}
         with now_buckets as (
             select
-                {{ bucket }} as bucket,
+                subject_id // {{ width }} as bucket_number,
+                coalesce(lpad(cast(subject_id // {{ width }} as varchar), 10, '0'), 'null')
+                    as bucket,
                 count(*) as n_rows,
                 cast(max(_loaded_at) as varchar) as loaded_at
             from {{ relation }}
-            group by all
+            group by subject_id // {{ width }}
             union all
-            select 'empty', 0, null
+            select null, 'empty', 0, null
             where not exists (select 1 from {{ relation }})
         ),
+        -- what the files hold, as long as their buckets are of this width
         before as (
             {%- if has_manifest %}
                 select bucket, n_rows, loaded_at
-                from read_json(
-                    {{ sql_string(manifest) }}, format = 'newline_delimited',
-                    columns = {bucket: 'VARCHAR', n_rows: 'BIGINT', loaded_at: 'VARCHAR'}
-                )
+                from {{ read_manifest(manifest) }}
+                where width = {{ width }}
             {%- else %}
                 select
                     cast(null as varchar) as bucket,
@@ -113,69 +132,84 @@
             {%- endif %}
         ),
         on_disk as (
-            select distinct regexp_extract(file, 'part-([^-/]+?)(-[0-9]+)?[.]parquet$', 1) as bucket
+            select regexp_extract(file, 'part-([^/]+)[.]parquet$', 1) as bucket
             from glob({{ sql_string(target_dir ~ '/part-*.parquet') }})
         ),
-        compared as (
-            select
-                coalesce(now_buckets.bucket, before.bucket) as bucket,
-                now_buckets.n_rows,
-                now_buckets.loaded_at,
-                case
-                    when now_buckets.bucket is null then 'removed'
-                    when
-                        before.bucket is null
-                        or on_disk.bucket is null
-                        or before.n_rows != now_buckets.n_rows
-                        or before.loaded_at is distinct from now_buckets.loaded_at
-                        then 'changed'
-                    else 'same'
-                end as state
-            from now_buckets
-            full outer join before on now_buckets.bucket = before.bucket
-            left join on_disk on coalesce(now_buckets.bucket, before.bucket) = on_disk.bucket
+        -- a part on disk that no bucket of the mart has (of another width) is removed too
+        known as (
+            select bucket from before
+            union
+            select bucket from on_disk
         )
         select
-            count(*) filter (where state = 'changed') as changed,
-            count(*) filter (where state = 'removed') as removed,
-            coalesce(string_agg(
-                json_object('bucket', bucket, 'n_rows', n_rows, 'loaded_at', loaded_at)::varchar,
-                chr(10) order by bucket
-            ) filter (where state != 'removed'), '') as manifest,
-            coalesce(to_json(list(bucket) filter (where state = 'removed'))::varchar, '[]')
-                as removed_buckets,
-            coalesce(string_agg(
-                '''' || replace(bucket, '''', '''''') || '''', ', '
-            ) filter (where state = 'changed' and bucket != 'empty'), '') as changed_buckets,
-            bool_or(state = 'changed' and bucket = 'empty') as empty_changed
-        from compared
+            now_buckets.bucket_number,
+            coalesce(now_buckets.bucket, known.bucket) as bucket,
+            now_buckets.n_rows,
+            now_buckets.loaded_at,
+            case
+                when now_buckets.bucket is null then 'removed'
+                when
+                    before.bucket is null
+                    or on_disk.bucket is null
+                    or before.n_rows != now_buckets.n_rows
+                    or before.loaded_at is distinct from now_buckets.loaded_at
+                    then 'changed'
+                else 'same'
+            end as state
+        from now_buckets
+        full outer join known on now_buckets.bucket = known.bucket
+        left join before on coalesce(now_buckets.bucket, known.bucket) = before.bucket
+        left join on_disk on coalesce(now_buckets.bucket, known.bucket) = on_disk.bucket
+        order by bucket
     {%- endset -%}
-    {%- set found = run_query(compare).rows[0] -%}
-    {%- if found['changed'] == 0 and found['removed'] == 0 -%}
+    {%- set buckets = run_query(compare).rows -%}
+    {%- set changed = buckets | selectattr('state', 'equalto', 'changed') | list -%}
+    {%- set removed = buckets | selectattr('state', 'equalto', 'removed') | list -%}
+    {%- if not changed and not removed -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set staging = directory ~ '/.staging-' ~ name ~ '-' ~ invocation_id -%}
-    {%- if found['changed_buckets'] -%}
+    {%- do run_query("select make_directory(" ~ sql_string(target_dir) ~ ")") -%}
+    {%- set written = [] -%}
+    {%- for row in changed -%}
+        {%- if row['bucket'] == 'empty' -%}
+            {%- set rows = "select * from " ~ relation ~ " limit 0" -%}
+        {%- elif row['bucket'] == 'null' -%}
+            {%- set rows = "select * from " ~ relation ~ " where subject_id is null" -%}
+        {%- else -%}
+            {%- set first = (row['bucket_number'] | int) * width -%}
+            {%- set rows = "select * from " ~ relation ~ " where subject_id >= " ~ first
+                ~ " and subject_id < " ~ (first + width)
+                ~ " and subject_id // " ~ width ~ " = " ~ (row['bucket_number'] | int) -%}
+        {%- endif -%}
         {%- do run_query(
-            "copy (select *, " ~ bucket ~ " as _bucket from " ~ relation
-            ~ " where " ~ bucket ~ " in (" ~ found['changed_buckets'] ~ ")"
-            ~ (" order by " ~ order_by | join(", ") if order_by else "")
-            ~ ") to " ~ sql_string(staging)
-            ~ " (format parquet, compression zstd, partition_by (_bucket))"
+            "copy (" ~ rows ~ (" order by " ~ order_by | join(", ") if order_by else "")
+            ~ ") to " ~ sql_string(target_dir ~ '/.part-' ~ row['bucket'] ~ '.parquet.' ~ invocation_id)
+            ~ " (format parquet, compression zstd)"
         ) -%}
-    {%- endif -%}
-    {%- if found['empty_changed'] -%}
-        {%- do run_query(
-            "select make_directory(" ~ sql_string(staging ~ '/_bucket=empty') ~ ")"
-        ) -%}
-        {%- do run_query(
-            "copy (select * from " ~ relation ~ " limit 0) to "
-            ~ sql_string(staging ~ '/_bucket=empty/data_0.parquet') ~ " (format parquet)"
-        ) -%}
-    {%- endif -%}
-    {%- set placed = run_query(
-        "select place_mart_buckets(" ~ sql_string(staging) ~ ", " ~ sql_string(target_dir) ~ ", "
-        ~ sql_string(found['removed_buckets']) ~ ", " ~ sql_string(found['manifest']) ~ ")"
+        {%- do written.append(row['bucket']) -%}
+    {%- endfor -%}
+    {%- set manifest_lines = [] -%}
+    {%- for row in buckets if row['state'] != 'removed' -%}
+        {%- do manifest_lines.append(tojson({
+            'bucket': row['bucket'],
+            'width': width,
+            'n_rows': row['n_rows'] | int,
+            'loaded_at': row['loaded_at'],
+        })) -%}
+    {%- endfor -%}
+    {%- do run_query(
+        "select place_mart_buckets(" ~ sql_string(target_dir) ~ ", " ~ sql_string(invocation_id)
+        ~ ", " ~ sql_string(tojson(written)) ~ ", "
+        ~ sql_string(tojson(removed | map(attribute='bucket') | list)) ~ ", "
+        ~ sql_string(manifest_lines | join('\n')) ~ ")"
     ) -%}
-    {{ return(found['changed'] ~ ' of its buckets written, ' ~ found['removed'] ~ ' removed') }}
+    {{ return(written | length ~ ' of its buckets written, ' ~ removed | length ~ ' removed') }}
+{%- endmacro %}
+
+{#- The manifest of a bucketed mart (JSON lines: bucket, width, n_rows, loaded_at), as a table. -#}
+{% macro read_manifest(path) -%}
+    read_json(
+        {{ sql_string(path) }}, format = 'newline_delimited',
+        columns = {bucket: 'VARCHAR', width: 'BIGINT', n_rows: 'BIGINT', loaded_at: 'VARCHAR'}
+    )
 {%- endmacro %}

@@ -104,4 +104,4 @@ def test_another_bucket_width_rewrites_the_mart_in_its_new_buckets(builds):
         parts = mart_files(marts)[mart]
         assert [path.name for path in parts] == ["part-0000000000.parquet"], mart
         assert published_rows(marts, mart) == warehouse_rows(database, mart), mart
-    assert not list(marts.glob(".staging-*"))
+    assert not [path for path in marts.rglob(".*") if path.is_file()]  # no hidden leftovers

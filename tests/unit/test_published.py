@@ -20,7 +20,7 @@ def test_a_mart_is_one_file_or_the_parts_of_its_directory(tmp_path):
     single = write(marts / "workflows.parquet")
     parts = [write(marts / "vote_counts" / f"part-000000000{n}.parquet") for n in (2, 1)]
     write(marts / "vote_counts" / MANIFEST)
-    write(marts / ".staging-vote_counts-1" / "_bucket=3" / "data_0.parquet")
+    write(marts / "vote_counts" / ".part-0000000003.parquet.run")  # being written
     write(marts / "empty_dir" / MANIFEST)  # no part: not published
     assert mart_files(marts) == {"vote_counts": sorted(parts), "workflows": [single]}
     assert mart_path(marts, "workflows") == single
@@ -29,46 +29,35 @@ def test_a_mart_is_one_file_or_the_parts_of_its_directory(tmp_path):
     assert mart_files(tmp_path / "missing") == {}
 
 
-def test_placing_buckets_moves_the_staged_ones_removes_the_gone_and_writes_the_manifest(tmp_path):
+def test_placing_buckets_renames_the_written_removes_the_gone_and_writes_the_manifest(tmp_path):
     marts = tmp_path / "marts"
     target = marts / "vote_counts"
     kept = write(target / "part-0000000001.parquet", "kept")
     write(target / "part-0000000002.parquet", "old two")
-    write(target / "part-0000000003-0.parquet", "old three, first half")
-    write(target / "part-0000000003-1.parquet", "old three, second half")
+    write(target / "part-0000000003.parquet", "old three")
     write(marts / "vote_counts.parquet", "before buckets")
-    staging = marts / ".staging-vote_counts-run"
-    write(staging / "_bucket=0000000002" / "data_0.parquet", "new two")
-    write(staging / "_bucket=0000000004" / "data_0.parquet", "new four, first half")
-    write(staging / "_bucket=0000000004" / "data_1.parquet", "new four, second half")
-    leftover = write(marts / ".staging-vote_counts-killed" / "_bucket=9" / "data_0.parquet")
+    write(target / ".part-0000000002.parquet.run", "new two")
+    write(target / ".part-0000000004.parquet.run", "new four")
+    leftover = write(target / ".part-0000000009.parquet.killed")
     manifest = '{"bucket": "0000000001"}\n{"bucket": "0000000002"}\n{"bucket": "0000000004"}'
 
-    said = place_buckets(str(staging), str(target), json.dumps(["0000000003"]), manifest)
+    said = place_buckets(
+        str(target), "run", json.dumps(["0000000002", "0000000004"]),
+        json.dumps(["0000000003"]), manifest,
+    )  # fmt: skip
 
     assert said.startswith("vote_counts: 2 bucket(s) written, 1 removed")
     assert sorted(p.name for p in target.iterdir()) == [
         MANIFEST,
         "part-0000000001.parquet",
         "part-0000000002.parquet",
-        "part-0000000004-0.parquet",
-        "part-0000000004-1.parquet",
+        "part-0000000004.parquet",
     ]
     assert kept.read_text() == "kept"
     assert (target / "part-0000000002.parquet").read_text() == "new two"
     assert (target / MANIFEST).read_text() == manifest
-    assert not staging.exists() and not leftover.exists()
+    assert not leftover.exists()
     assert not (marts / "vote_counts.parquet").exists()
-
-
-def test_a_bucket_written_as_one_file_replaces_the_files_it_was_before(tmp_path):
-    target = tmp_path / "marts" / "subjects"
-    write(target / "part-0000000007-0.parquet")
-    write(target / "part-0000000007-1.parquet")
-    staging = tmp_path / "marts" / ".staging-subjects-run"
-    write(staging / "_bucket=0000000007" / "data_0.parquet", "one file")
-    place_buckets(str(staging), str(target), "[]", "")
-    assert [p.name for p in target.glob("part-*")] == ["part-0000000007.parquet"]
 
 
 def test_make_directory_makes_the_parents_too(tmp_path):

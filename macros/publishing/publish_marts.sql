@@ -75,10 +75,10 @@
     number of rows or latest _loaded_at differ from what <name>/_buckets.json says their file
     holds, or whose file is missing, are written to hidden files beside the parts (a COPY of
     each bucket's range of subject ids when few changed, one partitioned COPY of them all when
-    more than twelve did), then place_mart_buckets (warehouse/published.py) renames each over its
-    part, deletes the parts of buckets left
-    empty and writes the manifest last. An empty mart is one empty file (bucket `empty`), so
-    that readers still find its columns. Returns what was done (empty when nothing was). -#}
+    more than twelve did), then place_mart_buckets (warehouse/published.py) renames each over
+    its part, deletes the parts of buckets left empty and writes the manifest last. An empty
+    mart is one empty file (bucket `empty`), so that readers still find its columns. Returns
+    what was done (empty when nothing was). -#}
 {% macro publish_mart_buckets(relation, directory, name, width, order_by) -%}
     {%- set target_dir = directory ~ '/' ~ name -%}
     {%- set manifest = target_dir ~ '/_buckets.json' -%}

@@ -82,6 +82,8 @@
 {% macro publish_mart_buckets(relation, directory, name, width, order_by) -%}
     {%- set target_dir = directory ~ '/' ~ name -%}
     {%- set manifest = target_dir ~ '/_buckets.json' -%}
+    {#- a bucket's name: zero-padded, so that the parts' names sort as their subject ids do -#}
+    {%- set name_of = "coalesce(lpad(cast(subject_id // " ~ width ~ " as varchar), 10, '0'), 'null')" -%}
     {%- set has_manifest = run_query(
         "select count(*) from glob(" ~ sql_string(manifest) ~ ")"
     ).columns[0].values()[0] > 0 -%}
@@ -108,8 +110,7 @@
         with now_buckets as (
             select
                 subject_id // {{ width }} as bucket_number,
-                coalesce(lpad(cast(subject_id // {{ width }} as varchar), 10, '0'), 'null')
-                    as bucket,
+                {{ name_of }} as bucket,
                 count(*) as n_rows,
                 cast(max(_loaded_at) as varchar) as loaded_at
             from {{ relation }}
@@ -178,7 +179,6 @@
     {%- set ranged = changed | rejectattr('bucket', 'equalto', 'empty') | list -%}
     {%- set one_pass = ranged | length > 12 -%}
     {%- if one_pass -%}
-        {%- set name_of = "coalesce(lpad(cast(subject_id // " ~ width ~ " as varchar), 10, '0'), 'null')" -%}
         {%- set names = [] -%}
         {%- for row in ranged -%}{%- do names.append(sql_string(row['bucket'])) -%}{%- endfor -%}
         {%- do run_query(

@@ -107,3 +107,35 @@
         delete from {{ this }} where {{ column }} is null
     {%- endif -%}
 {%- endmacro %}
+
+{#- dbt-duckdb's delete+insert, deleting by the distinct keys of the new rows. Its own joins
+    the target with every new row, and a group key (a subject) repeats in each of its rows:
+    int_counted_votes at 4M votes spent 9 s deleting a quarter of its subjects that way, and
+    0.5 s by their distinct keys. A join, not `(keys) in (...)`: DuckDB compares row values
+    with nulls equal, which would delete rows whose key is null. -#}
+{% macro duckdb__get_delete_insert_merge_sql(
+    target, source, unique_key, dest_columns, incremental_predicates
+) -%}
+    {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
+    {%- if unique_key -%}
+        {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+        delete from {{ target }} as dbt_incremental_target
+        using (
+            select distinct {{ keys | join(', ') }} from {{ source }}
+        ) as dbt_incremental_keys
+        where
+            {% for key in keys -%}
+                dbt_incremental_keys.{{ key }} = dbt_incremental_target.{{ key }}
+                {{- " and" if not loop.last }}
+            {% endfor -%}
+            {%- for predicate in incremental_predicates or [] %}
+                and {{ predicate }}
+            {%- endfor %};
+    {%- endif %}
+
+    insert into {{ target }} ({{ dest_cols_csv }})
+    (
+        select {{ dest_cols_csv }}
+        from {{ source }}
+    )
+{%- endmacro %}

@@ -79,6 +79,15 @@ rules as (
         on retirement_rules.workflow_id = configurations.workflow_id
 ),
 
+-- the questions the rules read, each once: rules on one question share its tallies
+rule_questions as (
+    select distinct
+        schema_name,
+        workflow_id,
+        question
+    from rules
+),
+
 rule_schemas as (
     select distinct schema_name from rules
 ),
@@ -147,13 +156,15 @@ replayed as (
     ) as classifications
 ),
 
+-- the answers to the rules' questions of each classification
 classification_answers as (
     select distinct
-        schema_name,
-        classification_id,
-        question,
-        answer
+        counted_votes.schema_name,
+        counted_votes.classification_id,
+        counted_votes.question,
+        counted_votes.answer
     from counted_votes
+    {{ semi_join() }} rule_questions using (schema_name, workflow_id, question)
 ),
 
 classification_questions as (
@@ -161,27 +172,30 @@ classification_questions as (
         schema_name,
         classification_id,
         question
-    from counted_votes
+    from classification_answers
 ),
 
--- per rule, subject, step and answer of the rule's question: did that classification answer
--- the question, and vote that answer
+-- per rule question, subject, step and answer: did that classification answer the question,
+-- and vote that answer
 step_answers as (
     select
-        rules.workflow_id,
-        rules.rule_name,
-        rules.schema_name,
+        rule_questions.workflow_id,
+        rule_questions.question,
         replayed.subject_id,
         replayed.step,
         schema_answers.answer,
         schema_answers.answer_order,
         case when classification_answers.answer is null then 0 else 1 end as voted,
         case when classification_questions.question is null then 0 else 1 end as answered
-    from rules
+    from rule_questions
     inner join replayed
-        on rules.schema_name = replayed.schema_name and rules.workflow_id = replayed.workflow_id
+        on
+            rule_questions.schema_name = replayed.schema_name
+            and rule_questions.workflow_id = replayed.workflow_id
     inner join schema_answers
-        on rules.schema_name = schema_answers.schema_name and rules.question = schema_answers.question
+        on
+            rule_questions.schema_name = schema_answers.schema_name
+            and rule_questions.question = schema_answers.question
     left join classification_answers
         on
             replayed.schema_name = classification_answers.schema_name
@@ -199,37 +213,55 @@ step_answers as (
 tallies as (
     select
         workflow_id,
-        rule_name,
+        question,
         subject_id,
         step,
         answer,
         answer_order,
         sum(voted) over (
-            partition by workflow_id, rule_name, subject_id, answer
+            partition by workflow_id, question, subject_id, answer
             order by step
             rows between unbounded preceding and current row
         ) as votes,
         sum(answered) over (
-            partition by workflow_id, rule_name, subject_id, answer
+            partition by workflow_id, question, subject_id, answer
             order by step
             rows between unbounded preceding and current row
         ) as answered
     from step_answers
 ),
 
+question_steps as (
+    select
+        workflow_id,
+        question,
+        subject_id,
+        step,
+        max(answered) as answered,
+        max(votes) as leading_votes
+    from tallies
+    group by workflow_id, question, subject_id, step
+),
+
 step_states as (
     select
-        tallies.workflow_id,
-        tallies.rule_name,
-        tallies.subject_id,
-        tallies.step,
-        max(tallies.answered) as answered,
-        max(tallies.votes) as leading_votes,
-        max(case when tallies.answer = rules.rule_answer then tallies.votes end) as answer_votes
-    from tallies
-    inner join rules
-        on tallies.workflow_id = rules.workflow_id and tallies.rule_name = rules.rule_name
-    group by tallies.workflow_id, tallies.rule_name, tallies.subject_id, tallies.step
+        rules.workflow_id,
+        rules.rule_name,
+        question_steps.subject_id,
+        question_steps.step,
+        question_steps.answered,
+        question_steps.leading_votes,
+        rule_answer_tallies.votes as answer_votes
+    from rules
+    inner join question_steps
+        on rules.workflow_id = question_steps.workflow_id and rules.question = question_steps.question
+    left join tallies as rule_answer_tallies
+        on
+            rules.workflow_id = rule_answer_tallies.workflow_id
+            and rules.question = rule_answer_tallies.question
+            and rules.rule_answer = rule_answer_tallies.answer
+            and question_steps.subject_id = rule_answer_tallies.subject_id
+            and question_steps.step = rule_answer_tallies.step
 ),
 
 retirements as (
@@ -309,7 +341,7 @@ moments as (
     inner join tallies
         on
             subject_rules.workflow_id = tallies.workflow_id
-            and subject_rules.rule_name = tallies.rule_name
+            and subject_rules.question = tallies.question
             and subject_rules.subject_id = tallies.subject_id
             and (
                 subject_rules.retired_step = tallies.step

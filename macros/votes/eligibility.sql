@@ -22,7 +22,7 @@
 
 {#- The CTEs `eligible_votes`, `counted_classifications` and `counted_votes` over `votes`:
     the votes that count (the quality filters, the repeat policy, a classification's first
-    answer of each question), as int_answer_votes counts them and int_counted_votes keeps them.
+    answer of each question), as int_counted_votes keeps them for every model that counts.
     Used inside a `with` list, followed by a comma. -#}
 {% macro counted_vote_ctes(votes='subject_votes') -%}
 eligible_votes as {{ not_materialized() }} (

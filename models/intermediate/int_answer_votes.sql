@@ -1,11 +1,11 @@
 -- Votes, total votes and vote fraction for every answer of a schema, for every subject with at
--- least one vote in that schema (zero-filled). Quality filters (excluded volunteers, the date
--- window, workflow version ranges) apply before counting; repeat classifications of a subject by
--- one volunteer follow var('repeat_classifications'). vote_counts adds the intervals and the
--- cumulative fractions: counting is a model of its own so that its memory is freed before the
--- tree is walked (in one query, GZ2 scale, 60M votes, ran out of a 4 GB memory limit).
+-- least one vote in that schema (zero-filled), from the counted votes of int_counted_votes
+-- (the quality filters, the repeat policy and the first answer of each question are applied
+-- there, once). vote_counts adds the intervals and the cumulative fractions: counting is a
+-- model of its own so that its memory is freed before the tree is walked (in one query, GZ2
+-- scale, 60M votes, ran out of a 4 GB memory limit).
 -- Incremental: a run recomputes only the subjects that received new votes, from all of their
--- votes, and every subject of a schema whose configuration (seeds, vars) changed.
+-- counted votes, and every subject of a schema whose configuration (seeds, vars) changed.
 {{
     config(
         materialized=incremental_where_supported(),
@@ -51,37 +51,30 @@ changed_subjects as (
     {% endif %}
 ),
 
--- only the columns counting needs: every intermediate below is as wide as this, and at GZ2
--- scale (60M votes) the full width of flat did not fit in 4 GB. Not materialized: read three
--- times below, a materialized copy of every vote did not fit in 3.5 GB
-subject_votes as {{ not_materialized() }} (
+-- the counted votes of those subjects: int_counted_votes applies the quality filters, the
+-- repeat policy and the first answer of each question once, for this model and the others
+counted_votes as (
     select
-        flat.schema_name,
-        flat.subject_id,
-        flat.classification_id,
-        flat.user_id,
-        flat.created_at,
-        flat.workflow_id,
-        flat.workflow_major,
-        flat.workflow_minor,
-        flat.question,
-        flat.answer,
-        flat.is_answered_again
-    from flat
+        counted.schema_name,
+        counted.subject_id,
+        counted.classification_id,
+        counted.question,
+        counted.answer,
+        counted.is_first_of_annotation
+    from {{ ref('int_counted_votes') }} as counted
     {% if is_incremental() %}
         {{ semi_join() }} changed_subjects using (schema_name, subject_id)
     {% endif %}
 ),
 
-{{ counted_vote_ctes('subject_votes') }},
-
+-- a classification counts once per answer and, by its first row, once per question
 answer_votes as (
     select
         schema_name,
         subject_id,
         question,
         answer,
-        count(distinct classification_id) as votes
+        count(*) as votes
     from counted_votes
     group by schema_name, subject_id, question, answer
 ),
@@ -91,8 +84,9 @@ question_totals as (
         schema_name,
         subject_id,
         question,
-        count(distinct classification_id) as total_votes
+        count(*) as total_votes
     from counted_votes
+    where is_first_of_annotation
     group by schema_name, subject_id, question
 ),
 

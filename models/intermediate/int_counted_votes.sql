@@ -1,17 +1,14 @@
--- Every counted vote, narrow: what volunteer weighting reads in full on every run (the
--- consistency of a volunteer depends on every subject they classified), and what the
--- retirement replay replays. Counted as
--- int_answer_votes counts (the quality filters, the repeat policy, the first answer of each
--- question in a classification), one row per classification and answer, with whether the
--- question was single-choice in the vote's own workflow version (multiple-choice ones are left
--- out of the consistency) and whether the row is the first of its annotation (to count each
--- classification that answered a question once). Incremental like int_answer_votes: the
--- subjects with new votes, and every subject of a schema whose configuration changed; nothing
--- at all, without reading flat, when flat, the answer mapping and the configurations are as
--- the last build left them (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
--- Built after int_answer_votes (depends_on below), not beside it: the queries over
--- every vote of a full build share one memory limit, and two at once ran out of it at 4M votes.
--- depends_on: {{ ref('int_answer_votes') }}
+-- Every counted vote: the quality filters (excluded volunteers, the date window, workflow
+-- version ranges), the repeat policy (var repeat_classifications) and the first answer of each
+-- question in a classification, applied here once for every model that counts (int_answer_votes,
+-- volunteer weighting, the retirement replay). One row per classification and answer, narrow,
+-- with whether the question was single-choice in the vote's own workflow version
+-- (multiple-choice ones are left out of the consistency) and whether the row is the first of
+-- its annotation (to count each classification that answered a question once). Incremental:
+-- the subjects with new votes, and every subject of a schema whose configuration changed;
+-- nothing at all, without reading flat, when flat, the answer mapping and the configurations
+-- are as the last build left them (meta skip_unchanged_inputs:
+-- macros/engine/unchanged_inputs.sql).
 {{
     config(
         materialized=incremental_where_supported(),

@@ -136,13 +136,17 @@ version_configurations as (
     ),
 {% endif %}
 
--- the classifications counted, as int_answer_votes chooses them
-eligible_votes as (
-    {{ eligible_votes('subject_votes') }}
-),
-
+-- the classifications counted (int_counted_votes: the quality filters and the repeat policy,
+-- applied once). It holds those with a counted vote: one the policy keeps without any has no
+-- annotation that gets as far as `repeat classification` or `counted`
 counted_classifications as (
-    {{ repeat_classification_filter('eligible_votes') }}
+    select distinct
+        counted.schema_name,
+        counted.classification_id
+    from {{ ref('int_counted_votes') }} as counted
+    {% if is_incremental() %}
+        {{ semi_join() }} changed_subjects using (subject_id)
+    {% endif %}
 ),
 
 -- per annotation and schema: its votes

@@ -20,6 +20,9 @@
 -- recomputes the subjects of those volunteers. A run that finds the counted votes, the schema
 -- and the vars as the last build left them writes nothing without recomputing (meta
 -- skip_unchanged_inputs: macros/engine/unchanged_inputs.sql).
+-- Built after int_answer_votes (depends_on below), not beside it: the queries over
+-- every vote of a full build share one memory limit.
+-- depends_on: {{ ref('int_answer_votes') }}
 {{
     config(
         materialized=incremental_where_supported(),

@@ -14,6 +14,20 @@
 {% macro spark__not_materialized() -%}
 {%- endmacro %}
 
+{#- A CTE computed once before the query that uses it. For the keys an incremental run
+    recomputes (few rows, which DuckDB cannot estimate from `_loaded_at > mark`): inlined, its
+    semi join was turned round to hash the whole history and ran out of memory at 16M. -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+    materialized
+{%- endmacro %}
+
+{% macro spark__materialized_cte() -%}
+{%- endmacro %}
+
 {#- Rows of the left side with (semi_join) or without (anti_join) a match on the right. -#}
 {% macro semi_join() -%}
     {{ return(adapter.dispatch('semi_join')()) }}

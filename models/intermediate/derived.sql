@@ -36,7 +36,7 @@ versions as (
     ),
 
     {%- if this_has_rows('not is_version_known') %}
-        version_now_known as (
+        version_now_known as {{ materialized_cte() }} (
             select distinct waiting.classification_id
             from {{ this }} as waiting
             inner join versions

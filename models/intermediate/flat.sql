@@ -37,7 +37,7 @@ configurations as (
 {% if is_incremental() %}
     -- workflow major versions whose votes were mapped by a configuration that is no longer
     -- theirs (a seed changed, or a minor version landed that changes how the major maps)
-    changed_versions as (
+    changed_versions as {{ materialized_cte() }} (
         select
             built.workflow_id,
             built.workflow_major

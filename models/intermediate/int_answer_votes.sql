@@ -37,7 +37,7 @@ configurations as (
     ),
 {% endif %}
 
-changed_subjects as (
+changed_subjects as {{ materialized_cte() }} (
     select distinct
         flat.schema_name,
         flat.subject_id

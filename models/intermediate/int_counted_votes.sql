@@ -36,11 +36,11 @@ configurations as (
 ),
 
 {% if is_incremental() %}
-    reconfigured_schemas as (
+    reconfigured_schemas as {{ materialized_cte() }} (
         {{ reconfigured_schemas('flat') }}
     ),
 
-    changed_subjects as (
+    changed_subjects as {{ materialized_cte() }} (
         select distinct
             flat.schema_name,
             flat.subject_id

@@ -37,13 +37,13 @@ weights as (
         {{ reconfigured_schemas(ref('int_counted_votes')) }}
     ),
 
-    reweighted_volunteers as (
+    reweighted_volunteers as {{ materialized_cte() }} (
         select weights.user_id
         from weights
         where weights._weight_loaded_at > {{ high_water_mark('_loaded_at') }}
     ),
 
-    changed_subjects as (
+    changed_subjects as {{ materialized_cte() }} (
         select
             counted_votes.schema_name,
             counted_votes.subject_id

@@ -15,7 +15,7 @@
 }}
 
 {% if is_incremental() %}
-    with reconfigured_schemas as (
+    with reconfigured_schemas as {{ materialized_cte() }} (
         {{ reconfigured_schemas(ref('vote_counts')) }}
     ),
 

@@ -28,7 +28,7 @@ with classifications as {{ not_materialized() }} (
 ),
 
 {% if is_incremental() %}
-    touched_keys as (
+    touched_keys as {{ materialized_cte() }} (
         select distinct
             subject_id,
             workflow_id,

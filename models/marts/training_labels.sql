@@ -114,7 +114,7 @@ keyed_subjects as (
     ),
 
     -- apart, not an OR: each mark is a constant a scan prunes row groups by
-    changed_galaxies as (
+    changed_galaxies as {{ materialized_cte() }} (
         select
             keyed_subjects.schema_name,
             keyed_subjects.id_str

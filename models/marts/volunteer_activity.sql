@@ -35,7 +35,7 @@ with classifications as {{ not_materialized() }} (
         where _loaded_at > {{ high_water_mark('_loaded_at') }}
     ),
 
-    returning_volunteers as (
+    returning_volunteers as {{ materialized_cte() }} (
         select distinct
             workflow_id,
             user_id
@@ -54,7 +54,7 @@ with classifications as {{ not_materialized() }} (
         group by classifications.workflow_id, classifications.user_id
     ),
 
-    touched_days as (
+    touched_days as {{ materialized_cte() }} (
         select
             workflow_id,
             classified_on

@@ -23,7 +23,7 @@ with classifications as {{ not_materialized() }} (
 ),
 
 {% if is_incremental() %}
-    touched_volunteers as (
+    touched_volunteers as {{ materialized_cte() }} (
         select distinct user_id
         from classifications
         where _loaded_at > {{ high_water_mark('_loaded_at') }}

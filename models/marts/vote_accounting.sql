@@ -91,7 +91,7 @@ version_configurations as (
 ),
 
 {% if is_incremental() %}
-    changed_versions as (
+    changed_versions as {{ materialized_cte() }} (
         select distinct
             built.workflow_id,
             built.workflow_major

@@ -23,7 +23,7 @@
     ),
 
     -- with new votes, or whose weighted votes moved with a volunteer's weight
-    changed_subjects as (
+    changed_subjects as {{ materialized_cte() }} (
         select
             int_answer_votes.schema_name,
             int_answer_votes.subject_id

@@ -37,7 +37,7 @@ configurations as (
     ),
 {% endif %}
 
-changed_subjects as {{ materialized_cte() }} (
+changed_subjects as (
     select distinct
         flat.schema_name,
         flat.subject_id

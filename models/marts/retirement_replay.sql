@@ -103,7 +103,7 @@ rule_schemas as (
 
 -- the subjects to replay, in every rule workflow of their schema: the repeat policy picks a
 -- volunteer's classification across the schema's workflows
-changed_subjects as {{ materialized_cte() }} (
+changed_subjects as (
     select distinct
         flat.schema_name,
         flat.subject_id

@@ -143,9 +143,10 @@ def _catalogue_model(schema: str, questions: list[Question]) -> dict:
             "`external_catalogue` (e.g. the NASA-Sloan Atlas): every galaxy with its "
             "counterpart's columns, each prefixed `catalogue_`, how it was matched and the "
             "separation. The `catalogue_` columns are the external file's own, so they follow "
-            "it; those listed here are the ones every catalogue has. Rebuilt whole by a run "
-            "whose inputs (the vote fractions, the crossmatch, the catalogue file) changed, and "
-            "left alone by any other."
+            "it; those listed here are the ones every catalogue has. Incremental by "
+            "subject_id: a run joins the galaxies whose vote fractions it rewrote, every galaxy "
+            "once the crossmatch was rebuilt (new subject records, another catalogue file or "
+            "crossmatch vars), and a run whose inputs did not change leaves it alone."
         ),
         "columns": [
             *_subject_columns(),

@@ -3,12 +3,33 @@
     matched (iauname or position) and the separation in arcseconds. A campaign's model
     (models/marts/<schema>_catalogue.sql) is one call:
     {{ catalogue_join('gz_decals_dr5') }}
-    Rebuilt whole by a run whose inputs changed, and left alone (not published again) by any
-    other (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql). -#}
+    Incremental (unique key subject_id): a run joins the subjects whose vote fractions it
+    rewrote, and every subject when the crossmatch was rebuilt since (new subject records, a
+    new catalogue file or crossmatch vars); the pre-hook deletes the subjects the vote
+    fractions no longer hold. A run that finds its inputs as the last build left them writes
+    nothing (meta skip_unchanged_inputs: macros/engine/unchanged_inputs.sql). -#}
 {% macro catalogue_join(schema_name) %}
-{{ config(post_hook="{{ remember_inputs() }}", meta={'skip_unchanged_inputs': true, 'publish_in_subject_buckets': true}) }}
-with vote_fractions as (
-    select * from {{ ref(schema_name ~ '_vote_fractions') }}
+{%- set vote_fractions_relation = ref(schema_name ~ '_vote_fractions') %}
+{{ config(
+    materialized=incremental_where_supported(),
+    unique_key='subject_id',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ forget_uncatalogued_subjects(ref(" ~ ((schema_name ~ '_vote_fractions') | tojson) ~ ")) }}",
+    post_hook=[
+        "{{ keep_catalogue_column_order(" ~ (schema_name | tojson) ~ ") }}",
+        "{{ remember_inputs() }}",
+    ],
+    meta={'skip_unchanged_inputs': true, 'publish_in_subject_buckets': true},
+) }}
+{%- set every_subject = not is_incremental() or crossmatch_rebuilt_since() %}
+
+-- not materialized: the filter on the new rows must reach the scan
+with vote_fractions as {{ not_materialized() }} (
+    select *
+    from {{ vote_fractions_relation }}
+    {%- if not every_subject %}
+        where {{ vote_fractions_relation }}._loaded_at > {{ high_water_mark('_loaded_at') }}
+    {%- endif %}
 ),
 
 matches as (
@@ -21,9 +42,7 @@ external_catalogue as (
 
 final as (
     select
-        {{ catalogue_join_columns(
-            ref(schema_name ~ '_vote_fractions'), ref('external_catalogue')
-        ) }},
+        {{ catalogue_join_columns(vote_fractions_relation, ref('external_catalogue')) }},
         {{ run_started_timestamp() }} as _loaded_at
     from vote_fractions
     left join matches using (subject_id)
@@ -32,6 +51,55 @@ final as (
 
 select * from final
 {% endmacro %}
+
+{#- Whether int_catalogue_crossmatch was rebuilt after this catalogue's last build (its rows
+    carry the run that built them), or holds no match while the catalogue still shows one (a
+    catalogue file taken away): every subject is joined again. Read when the model compiles. -#}
+{% macro crossmatch_rebuilt_since() -%}
+    {%- if this is string or not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set crossmatch = ref('int_catalogue_crossmatch') -%}
+    {%- set found = run_query(
+        "select coalesce((select max(_loaded_at) from " ~ crossmatch ~ ") > "
+        ~ high_water_mark('_loaded_at') ~ ", false) or ("
+        ~ "not exists (select 1 from " ~ crossmatch ~ ") and exists (select 1 from "
+        ~ this ~ " where match_method is not null))"
+    ) -%}
+    {{ return(found.columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#- Pre-hook of a schema's catalogue: deletes the subjects its vote fractions no longer hold
+    (a configuration change, a higher var catalogue_min_total_votes), as a full build would
+    leave them out. -#}
+{% macro forget_uncatalogued_subjects(vote_fractions) -%}
+    {%- if execute and is_incremental() -%}
+        delete from {{ this }}
+        where not exists (
+            select 1 from {{ vote_fractions }} as vote_fractions
+            where vote_fractions.subject_id = {{ this }}.subject_id
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook of a schema's catalogue: after the vote fractions or the catalogue file gained
+    or lost columns (appended at the end by on_schema_change), put them back in the order a
+    full build gives. -#}
+{% macro keep_catalogue_column_order(schema_name) -%}
+    {%- if execute and is_incremental() -%}
+        {%- set expected = [] -%}
+        {%- for column in adapter.get_columns_in_relation(ref(schema_name ~ '_vote_fractions'))
+            if column.name not in ('_loaded_at', '_configuration') -%}
+            {%- do expected.append(column.name) -%}
+        {%- endfor -%}
+        {%- do expected.extend(['match_method', 'match_separation_arcsec']) -%}
+        {%- for column in adapter.get_columns_in_relation(ref('external_catalogue')) -%}
+            {%- do expected.append('catalogue_' ~ column.name) -%}
+        {%- endfor -%}
+        {%- do expected.append('_loaded_at') -%}
+        {{ reorder_columns(expected) }}
+    {%- endif -%}
+{%- endmacro %}
 
 {#- The join's columns: the catalogue's (without _loaded_at and _configuration), how it
     matched, and every column of the external catalogue prefixed "catalogue_". -#}

@@ -226,14 +226,6 @@ select * from final
     the end by on_schema_change), put them back in seed order, as a full rebuild would. -#}
 {% macro keep_column_order(schema_name) -%}
     {%- if execute and is_incremental() -%}
-        {%- set expected = vote_fractions_wide_columns(schema_name) -%}
-        {%- set actual = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-        {%- if actual != expected -%}
-            {%- set columns = [] -%}
-            {%- for column in expected -%}
-                {%- do columns.append(quoted_identifier(column)) -%}
-            {%- endfor -%}
-            create or replace table {{ this }} as select {{ columns | join(', ') }} from {{ this }}
-        {%- endif -%}
+        {{ reorder_columns(vote_fractions_wide_columns(schema_name)) }}
     {%- endif -%}
 {%- endmacro %}

@@ -112,20 +112,25 @@
     the target with every new row, and a group key (a subject) repeats in each of its rows:
     int_counted_votes at 4M votes spent 9 s deleting a quarter of its subjects that way, and
     0.5 s by their distinct keys. A join, not `(keys) in (...)`: DuckDB compares row values
-    with nulls equal, which would delete rows whose key is null. -#}
+    with nulls equal, which would delete rows whose key is null; a model whose null key is a
+    group of its own (int_counted_votes: the anonymous volunteers) says so with meta
+    unique_key_nulls_equal. -#}
 {% macro duckdb__get_delete_insert_merge_sql(
     target, source, unique_key, dest_columns, incremental_predicates
 ) -%}
     {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
     {%- if unique_key -%}
         {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+        {%- set nulls_equal = config.get('meta', {}).get('unique_key_nulls_equal', false) -%}
         delete from {{ target }} as dbt_incremental_target
         using (
             select distinct {{ keys | join(', ') }} from {{ source }}
         ) as dbt_incremental_keys
         where
             {% for key in keys -%}
-                dbt_incremental_keys.{{ key }} = dbt_incremental_target.{{ key }}
+                {%- set target_key = 'dbt_incremental_target.' ~ key %}
+                {{ null_safe_equal('dbt_incremental_keys.' ~ key, target_key) if nulls_equal
+                    else 'dbt_incremental_keys.' ~ key ~ ' = ' ~ target_key }}
                 {{- " and" if not loop.last }}
             {% endfor -%}
             {%- for predicate in incremental_predicates or [] %}
@@ -138,4 +143,18 @@
         select {{ dest_cols_csv }}
         from {{ source }}
     )
+{%- endmacro %}
+
+{#- A post-hook's statement that rewrites this model with its columns in the `expected` order,
+    when they are in another (on_schema_change appends the columns it adds at the end); nothing
+    when they already are. -#}
+{% macro reorder_columns(expected) -%}
+    {%- set actual = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if actual != expected -%}
+        {%- set columns = [] -%}
+        {%- for column in expected -%}
+            {%- do columns.append(quoted_identifier(column)) -%}
+        {%- endfor -%}
+        create or replace table {{ this }} as select {{ columns | join(', ') }} from {{ this }}
+    {%- endif -%}
 {%- endmacro %}

@@ -119,3 +119,16 @@
 {% macro spark__sql_string(value) -%}
     '{{ value | replace('\\', '\\\\') | replace("'", "\\'") }}'
 {%- endmacro %}
+
+{#- `left` equals `right`, two nulls included (a volunteer key whose null means anonymous). -#}
+{% macro null_safe_equal(left, right) -%}
+    {{ return(adapter.dispatch('null_safe_equal')(left, right)) }}
+{%- endmacro %}
+
+{% macro default__null_safe_equal(left, right) -%}
+    {{ left }} is not distinct from {{ right }}
+{%- endmacro %}
+
+{% macro spark__null_safe_equal(left, right) -%}
+    {{ left }} <=> {{ right }}
+{%- endmacro %}

@@ -2,9 +2,11 @@
 -- (volunteer_weights; 1 for anonymous classifications and unweighted volunteers) of the counted
 -- classifications that gave the answer, and of those that answered the question. One row per
 -- answer with at least one counted vote; vote_counts zero-fills them. Incremental (delete+insert on
--- schema_name, subject_id): a run recomputes the subjects with new counted votes (every subject
--- of a reconfigured schema) and every subject classified by a volunteer whose applied weight
--- changed since the last run (int_volunteer_weights._weight_loaded_at).
+-- schema_name, subject_id): a run recomputes the subjects with new counted votes or recounted
+-- (int_answer_votes; every subject of a reconfigured schema) and every subject classified by a
+-- volunteer whose applied weight changed since the last run
+-- (int_volunteer_weights._weight_loaded_at).
+-- depends_on: {{ ref('int_answer_votes') }}
 {{
     config(
         materialized=incremental_where_supported(),
@@ -49,6 +51,14 @@ weights as (
             counted_votes.subject_id
         from counted_votes
         where counted_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
+        -- and those counted again to fewer votes (whose counted votes were deleted alone):
+        -- int_answer_votes recounts every subject with new votes
+        union
+        select
+            answer_votes.schema_name,
+            answer_votes.subject_id
+        from {{ ref('int_answer_votes') }} as answer_votes
+        where answer_votes._loaded_at > {{ high_water_mark('_loaded_at') }}
         union
         select
             counted_votes.schema_name,

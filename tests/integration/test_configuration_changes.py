@@ -38,6 +38,7 @@ RELATIONS = (
     "main.subjects",
     "main.volunteer_weights",
     "main.retirement_replay",
+    "main.gz_decals_dr5_catalogue",
 )
 
 

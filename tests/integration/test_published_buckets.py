@@ -23,7 +23,13 @@ from warehouse.published import MANIFEST, mart_files
 
 pytestmark = pytest.mark.dbt
 
-BUCKETED = ("vote_counts", "subjects", "question_predictions", "gz_decals_dr5_vote_fractions")
+BUCKETED = (
+    "vote_counts",
+    "subjects",
+    "question_predictions",
+    "gz_decals_dr5_vote_fractions",
+    "gz_decals_dr5_catalogue",
+)
 LAST = 4  # classifications landed by the second build
 
 

@@ -197,8 +197,14 @@ def _process_tree(root: int) -> list[int]:
     return tree
 
 
+# WAREHOUSE_* settings every build of a run gets (--setting); none unless given, so that the
+# caller's environment never changes what is measured
+SETTINGS: dict[str, str] = {}
+
+
 def environment(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DBT_"))}
+    env.update(SETTINGS)
     return env | {
         "WAREHOUSE_DATA_DIR": str(data_dir),
         "DBT_TARGET_PATH": str(data_dir.parent / f"{data_dir.name}-target"),
@@ -361,7 +367,20 @@ def main() -> int:
         help="vars for every dbt build of the run, e.g. '{volunteer_weight_tolerance: 0.05}' "
         "(the project's defaults when not given)",
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="WAREHOUSE_NAME=VALUE",
+        help="a setting for every step, e.g. WAREHOUSE_DBT_THREADS=1 (repeatable; none by "
+        "default: the caller's WAREHOUSE_* variables are not passed on)",
+    )
     args = parser.parse_args()
+    for setting in args.setting:
+        name, _, value = setting.partition("=")
+        if not name.startswith("WAREHOUSE_") or not _:
+            parser.error(f"--setting takes WAREHOUSE_NAME=VALUE, not {setting!r}")
+        SETTINGS[name] = value
     if args.dbt_vars:
         for command in (INGEST_BUILD, FORCED_BUILD, PLAIN_DBT_BUILD):
             command.extend(["--vars", args.dbt_vars])
@@ -485,6 +504,8 @@ def print_table(n: int, size: int, steps: dict[str, Step], dbt_vars: str | None 
     print(f"{n:,} classifications, export {size / 1e9:.2f} GB; {machine()}")
     if dbt_vars:
         print(f"dbt vars: {dbt_vars}")
+    if SETTINGS:
+        print("settings: " + ", ".join(f"{name}={value}" for name, value in SETTINGS.items()))
     print()
     print("| step | what | seconds | classifications/s | peak RSS MB | notes |")
     print("|---|---|---:|---:|---:|---|")

@@ -206,3 +206,26 @@ def write_catalogue(generated: sample.Sample, path: Path) -> dict[int, tuple[int
         ids.append(5000 + j)
     Table({"iauname": names, "ra": ras, "dec": decs, "nsaid": ids}).write(path, format="fits")
     return truth
+
+
+def rows_but_load_time(database: Path, relation: str) -> tuple[list[str], list[tuple]]:
+    """Columns and rows of a relation but the time they were built, floats to 12 significant
+    digits (sums aggregated in parallel, as the weighted votes are, may differ in their last
+    bit): what an incremental build and a --full-refresh build are compared by."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        result = con.sql(f"select * exclude (_loaded_at) from {relation}")
+        columns, rows = result.columns, result.fetchall()
+    rounded = [
+        tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row) for row in rows
+    ]
+    return columns, sorted(rounded, key=repr)
+
+
+def rewritten_subjects(database: Path, relation: str) -> set[int]:
+    """The subjects whose rows the last build of ``relation`` wrote."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(
+            f"select distinct subject_id from {relation} "
+            f"where _loaded_at = (select max(_loaded_at) from {relation})"
+        ).fetchall()
+    return {subject for (subject,) in rows}

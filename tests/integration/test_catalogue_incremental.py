@@ -18,6 +18,8 @@ from conftest import (
     GZ_WAREHOUSE,
     WORKFLOW_ID,
     clean_environment,
+    rewritten_subjects,
+    rows_but_load_time,
     run_dbt,
     run_ingest,
     standin_server,
@@ -32,27 +34,6 @@ pytestmark = [pytest.mark.dbt, pytest.mark.slow]
 CATALOGUE = "gz_decals_dr5_catalogue"
 VOTE_FRACTIONS = "gz_decals_dr5_vote_fractions"
 LAST = 6  # classifications landed by the second build
-
-
-def table(database: Path, relation: str) -> tuple[list[str], list[tuple]]:
-    """Columns and rows but the time they were built, floats to 12 significant digits."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        result = con.sql(f"select * exclude (_loaded_at) from {relation}")
-        columns, rows = result.columns, result.fetchall()
-    rounded = [
-        tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row) for row in rows
-    ]
-    return columns, sorted(rounded, key=repr)
-
-
-def rewritten(database: Path, relation: str) -> set[int]:
-    """The subjects whose rows the last build of ``relation`` wrote."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        rows = con.execute(
-            f"select subject_id from {relation} "
-            f"where _loaded_at = (select max(_loaded_at) from {relation})"
-        ).fetchall()
-    return {subject for (subject,) in rows}
 
 
 def matched(database: Path) -> int:
@@ -80,7 +61,10 @@ class Warehouse:
         )  # fmt: skip
 
     def assert_equals_full_refresh(self) -> None:
-        built, reference = table(self.incremental, CATALOGUE), table(self.reference, CATALOGUE)
+        built, reference = (
+            rows_but_load_time(self.incremental, CATALOGUE),
+            rows_but_load_time(self.reference, CATALOGUE),
+        )
         assert built[0] == reference[0], "columns differ from a --full-refresh build"
         assert built[1] == reference[1], "rows differ from a --full-refresh build"
 
@@ -110,10 +94,10 @@ def warehouse(tmp_path_factory) -> Warehouse:
 def test_new_votes_join_only_the_galaxies_whose_fractions_changed(warehouse):
     warehouse.build()
     warehouse.assert_equals_full_refresh()
-    joined = rewritten(warehouse.incremental, CATALOGUE)
+    joined = rewritten_subjects(warehouse.incremental, CATALOGUE)
     with duckdb.connect(str(warehouse.incremental), read_only=True) as con:
         (catalogued,) = con.execute(f"select count(*) from {CATALOGUE}").fetchall()[0]
-    assert joined == rewritten(warehouse.incremental, VOTE_FRACTIONS)
+    assert joined == rewritten_subjects(warehouse.incremental, VOTE_FRACTIONS)
     assert 0 < len(joined) < catalogued
     assert matched(warehouse.incremental) > 0
 

@@ -19,7 +19,14 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from conftest import PROJECT_ROOT, WORKFLOW_ID, copy_project, run_dbt, run_export
+from conftest import (
+    PROJECT_ROOT,
+    WORKFLOW_ID,
+    copy_project,
+    rows_but_load_time,
+    run_dbt,
+    run_export,
+)
 
 from standin import lab_exports, sample
 
@@ -102,22 +109,10 @@ def project(tmp_path_factory) -> Project:
     return project
 
 
-def rows_of(database: Path, relation: str) -> tuple[list[str], list[tuple]]:
-    """Columns and rows but the time they were built, floats to 12 significant digits (sums
-    aggregated in parallel, as the weighted votes are, may differ in their last bit)."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        result = con.sql(f"select * exclude (_loaded_at) from {relation}")
-        columns, rows = result.columns, result.fetchall()
-    rounded = [
-        tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row) for row in rows
-    ]
-    return columns, sorted(rounded, key=repr)
-
-
 def assert_equals_full_refresh(project: Project) -> None:
     for relation in RELATIONS:
-        built = rows_of(project.incremental, relation)
-        reference = rows_of(project.reference, relation)
+        built = rows_but_load_time(project.incremental, relation)
+        reference = rows_but_load_time(project.reference, relation)
         assert built[0] == reference[0], f"{relation}: columns differ"
         assert built[1] == reference[1], f"{relation}: rows differ from a --full-refresh build"
 
@@ -158,7 +153,7 @@ def test_a_seeded_answer_label_change_recomputes_its_schema_only(project):
     assert_equals_full_refresh(project)
     assert counted_votes(project.incremental, "gz_decals_dr5") < counted_before
     assert loaded_at(project.incremental, "superluminous_supernovae") == slsn_before
-    columns, _ = rows_of(project.incremental, "main.gz_decals_dr5_vote_fractions")
+    columns, _ = rows_but_load_time(project.incremental, "main.gz_decals_dr5_vote_fractions")
     assert "bar_weak-bar_fraction" in columns and "bar_weak_fraction" not in columns
 
 

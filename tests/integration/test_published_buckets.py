@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import WORKFLOW_ID, run_dbt, run_ingest, standin_server
+from conftest import WORKFLOW_ID, rewritten_subjects, run_dbt, run_ingest, standin_server
 
 from standin import sample
 from standin.server import StandInData
@@ -45,16 +45,6 @@ def published_rows(marts: Path, mart: str) -> list[tuple]:
     with duckdb.connect() as con:
         rows = con.execute("select * from read_parquet($files)", {"files": files}).fetchall()
     return sorted(rows)
-
-
-def rewritten_subjects(database: Path, mart: str) -> set[int]:
-    """The subjects whose rows the last build of ``mart`` wrote."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        rows = con.execute(
-            f"select distinct subject_id from {mart} "
-            f"where _loaded_at = (select max(_loaded_at) from {mart})"
-        ).fetchall()
-    return {subject for (subject,) in rows}
 
 
 def warehouse_rows(database: Path, mart: str) -> list[tuple]:

@@ -138,7 +138,9 @@ def node_seconds(timings: Path) -> str:
     for result in results["results"]:
         kinds.setdefault(result["unique_id"].split(".")[0], []).append(result["execution_time"])
     parts = [f"{len(times)} {kind}s {sum(times):.1f} s" for kind, times in sorted(kinds.items())]
-    return f"dbt {results['elapsed_time']:.1f} s ({', '.join(parts)}; summed over 2 threads)"
+    threads = SETTINGS.get("WAREHOUSE_DBT_THREADS", "2")  # the profile's default: 2
+    summed = f"summed over {threads} threads"
+    return f"dbt {results['elapsed_time']:.1f} s ({', '.join(parts)}; {summed})"
 
 
 def keep_dbt_timings(step: Step, env: dict[str, str], since: float) -> None:

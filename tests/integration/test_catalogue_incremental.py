@@ -115,7 +115,11 @@ def test_a_new_catalogue_file_joins_every_galaxy_again(warehouse):
     warehouse.assert_equals_full_refresh()
     with duckdb.connect(str(warehouse.incremental), read_only=True) as con:
         columns = [row[0] for row in con.execute(f"describe {CATALOGUE}").fetchall()]
+        catalogued = {
+            row[0] for row in con.execute(f"select subject_id from {CATALOGUE}").fetchall()
+        }
     assert columns[-2:] == ["catalogue_r_mag", "_loaded_at"]
+    assert rewritten_subjects(warehouse.incremental, CATALOGUE) == catalogued
 
 
 def test_taking_the_catalogue_away_clears_every_match(warehouse):

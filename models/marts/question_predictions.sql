@@ -59,3 +59,4 @@ final as (
 )
 
 select * from final
+{{ in_subject_order() }}

@@ -409,3 +409,4 @@ final as (
 )
 
 select * from final
+{{ in_subject_order() }}

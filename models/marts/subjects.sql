@@ -120,3 +120,4 @@ final as (
 )
 
 select * from final
+{{ in_subject_order() }}

@@ -278,3 +278,4 @@ final as (
 )
 
 select * from final
+{{ in_subject_order() }}

@@ -184,3 +184,4 @@ final as (
 )
 
 select * from final
+{{ in_subject_order() }}

@@ -60,16 +60,23 @@ def make_directory(path: str) -> str:
 
 def place_buckets(target: str, invocation: str, written: str, removed: str, manifest: str) -> str:
     """Put a mart's rewritten buckets in place: rename each ``.part-<b>.parquet.<invocation>``
-    the hook's COPY wrote in ``target`` over ``part-<b>.parquet`` (``written``, a JSON list;
-    one rename each, so a reader sees a bucket's old file or its new one), delete the parts of
+    the hook's COPY wrote in ``target`` (or ``.staging-<invocation>/_bucket=<b>/``'s one file,
+    of its partitioned COPY) over ``part-<b>.parquet`` (``written``, a JSON list; one rename
+    each, so a reader sees a bucket's old file or its new one), delete the parts of
     the buckets in ``removed`` (a JSON list), write the manifest (JSON lines) last, and remove
     what a killed run left and a single-file copy of the mart from before it had buckets.
     Returns a one-line summary."""
     started = time.perf_counter()
     directory = Path(target)
     buckets, gone = json.loads(written), json.loads(removed)
+    staging = directory / f".staging-{invocation}"
     for bucket in buckets:
         staged = directory / f".{_PART}{bucket}.parquet.{invocation}"
+        if not staged.exists():  # written by the partitioned COPY
+            files = sorted((staging / f"_bucket={bucket}").glob("*.parquet"))
+            if len(files) != 1:
+                raise RuntimeError(f"{directory.name}: bucket {bucket} in {len(files)} files")
+            staged = files[0]
         fsync_file(staged)
         os.replace(staged, directory / f"{_PART}{bucket}.parquet")
     for bucket in gone:
@@ -81,7 +88,7 @@ def place_buckets(target: str, invocation: str, written: str, removed: str, mani
     os.replace(temporary, directory / MANIFEST)
     for leftover in directory.glob(f".{_PART}*"):  # a killed run's (builds hold the lock)
         leftover.unlink(missing_ok=True)
-    for leftover in directory.glob(".staging-*"):  # a killed run's, of an earlier version
+    for leftover in directory.glob(".staging-*"):  # this run's, emptied, and a killed run's
         shutil.rmtree(leftover, ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         (directory.parent / f"{directory.name}.parquet").unlink()

@@ -50,7 +50,6 @@ final as (
 )
 
 select * from final
-{{ in_subject_order() }}
 {% endmacro %}
 
 {#- Whether int_catalogue_crossmatch was rebuilt after this catalogue's last build (its rows

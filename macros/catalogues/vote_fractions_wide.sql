@@ -161,7 +161,6 @@ final as (
 )
 
 select * from final
-{{ in_subject_order() }}
 {% endmacro %}
 
 {#- [(question, [answer, ...]), ...] of a schema, in seed order, read when the model compiles.

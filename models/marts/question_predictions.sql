@@ -59,4 +59,3 @@ final as (
 )
 
 select * from final
-{{ in_subject_order() }}

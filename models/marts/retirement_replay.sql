@@ -409,4 +409,3 @@ final as (
 )
 
 select * from final
-{{ in_subject_order() }}

@@ -120,4 +120,3 @@ final as (
 )
 
 select * from final
-{{ in_subject_order() }}

@@ -278,4 +278,3 @@ final as (
 )
 
 select * from final
-{{ in_subject_order() }}

@@ -184,4 +184,3 @@ final as (
 )
 
 select * from final
-{{ in_subject_order() }}

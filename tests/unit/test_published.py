@@ -60,12 +60,19 @@ def test_placing_buckets_renames_the_written_removes_the_gone_and_writes_the_man
     assert not (marts / "vote_counts.parquet").exists()
 
 
-def test_what_a_killed_partitioned_copy_left_is_removed(tmp_path):
+def test_buckets_of_a_partitioned_copy_are_moved_from_its_staging_directory(tmp_path):
     target = tmp_path / "marts" / "subjects"
-    write(target / ".part-0000000007.parquet.run", "new seven")
+    write(target / "part-0000000007.parquet", "old seven")
+    staging = target / ".staging-run"
+    write(staging / "_bucket=0000000007" / "data_0.parquet", "new seven")
+    write(staging / "_bucket=null" / "data_0.parquet", "no subject")
     write(target / ".staging-killed" / "_bucket=1" / "data_0.parquet")
-    place_buckets(str(target), "run", json.dumps(["0000000007"]), "[]", "")
-    assert sorted(p.name for p in target.iterdir()) == [MANIFEST, "part-0000000007.parquet"]
+    place_buckets(str(target), "run", json.dumps(["0000000007", "null"]), "[]", "")
+    assert sorted(p.name for p in target.iterdir()) == [
+        MANIFEST,
+        "part-0000000007.parquet",
+        "part-null.parquet",
+    ]
     assert (target / "part-0000000007.parquet").read_text() == "new seven"
 
 

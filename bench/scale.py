@@ -7,9 +7,8 @@ panoptes_aggregation, on the same generated data, in one process tree. Prints a 
 (b) full:  `ingest export` + `build` into an empty warehouse
 (N) no-op: `ingest api` with nothing new + `build --force` (the fixed cost of a build)
 (n) no-op: `ingest api` with nothing new + `build` (skips dbt: nothing changed)
-(p) no-op: a plain `dbt build` in the project, unit tests included, with nothing new (the
-           second of two: the first parses the project, whose environment differs from that
-           of `gz-warehouse build`)
+(p) no-op: a plain `dbt build` in the project, unit tests included, with nothing new (in the
+           environment `gz-warehouse build` gives dbt: dbt keeps its parse of the project)
 (c) +1%:   `ingest api` of 1% new classifications from the stand-in + `build`, each new
            classification on a different subject (the most subjects 1% can touch)
 (C) +1%:   the same on the newest 2% of the subjects, as on a live project (volunteers are shown
@@ -421,14 +420,9 @@ def main() -> int:
     if "dbt build skipped" in skipped:
         steps["n"].notes.append("dbt build skipped")
     if "p" not in args.skip:
-        # dbt parses the project again when its environment differs from the last run's (that
-        # of gz-warehouse build): a scheduled plain dbt build runs in the same one every time
-        warm_up = Step("p", "", 0)
-        run(warm_up, PLAIN_DBT_BUILD, env, cwd=ROOT)
         run(step("p", "nothing new: plain dbt build (unit tests too)", 0), PLAIN_DBT_BUILD, env,
             cwd=ROOT, part="dbt build")  # fmt: skip
         steps["p"].notes.append(node_seconds(work / "timings-p.json"))
-        steps["p"].notes.append(f"the first, which parsed the project: {warm_up.seconds:.1f} s")
     api_run(step("c", f"+1% ({new:,}) on as many subjects: ingest api + ingest build", new),
             made, env)  # fmt: skip
     active = max(1, round(export.subjects_count * ACTIVE_SUBJECTS))

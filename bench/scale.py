@@ -84,6 +84,7 @@ class Step:
     peak_rss_mb: float = 0.0
     classifications: int = 0
     notes: list[str] = field(default_factory=list)
+    failed: str = ""
 
     @property
     def rate(self) -> float:
@@ -92,6 +93,19 @@ class Step:
 
 class TimedOut(Exception):
     pass
+
+
+class StepFailed(Exception):
+    """A child exited non-zero; the message is one line: the command and dbt's reason."""
+
+
+def failure_reason(output: str) -> str:
+    """The models that failed and the first error dbt (or Python) printed, on one line."""
+    models = list(dict.fromkeys(re.findall(r"Failure in model (\w+)", output)))
+    error = re.search(r"(\w[\w ]*Error: [^\n]*)", output)
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    reason = error.group(1).strip() if error else (lines[-1].strip() if lines else "no output")
+    return f"{', '.join(models)}: {reason}" if models else reason
 
 
 def run(
@@ -126,8 +140,18 @@ def run(
     if timeout and child.returncode == -signal.SIGKILL:
         raise TimedOut(output)
     if child.returncode != 0:
-        raise SystemExit(f"{step.name}: {' '.join(command[:4])} failed:\n{output[-3000:]}")
+        print(f"{step.name}: {' '.join(command[:4])} failed:\n{output[-3000:]}", file=sys.stderr)
+        raise StepFailed(f"{Path(command[0]).name} {command[1]} failed: {failure_reason(output)}")
     return output
+
+
+def attempt(step: Step, command: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
+    """``run``, a failure recorded in the step rather than ending the benchmark (a step
+    the later ones do not build on)."""
+    try:
+        run(step, command, env, cwd=cwd)
+    except StepFailed as failure:
+        step.failed = str(failure)
 
 
 def node_seconds(timings: Path) -> str:
@@ -408,59 +432,64 @@ def main() -> int:
         steps[key] = Step(key, what, classifications=count)
         return steps[key]
 
-    floor(step("a", "floor: one DuckDB query, CSV -> answer counts", n), export, env)
-    full_load(step("b", "ingest export + ingest build, from empty", n), export, env)
-    new = max(1, n // 100)
-    made = generate.new_classifications(export, new)
-    nothing_new = made_empty(made)
-    # the API's first visit lands its own records of the workflow versions: N comes first
-    api_run(step("N", "nothing new: ingest api + ingest build --force", 0), nothing_new, env,
-            build=FORCED_BUILD)  # fmt: skip
-    skipped = api_run(step("n", "nothing new: ingest api + ingest build", 0), nothing_new, env)
-    if "dbt build skipped" in skipped:
-        steps["n"].notes.append("dbt build skipped")
-    if "p" not in args.skip:
-        run(step("p", "nothing new: plain dbt build (unit tests too)", 0), PLAIN_DBT_BUILD, env,
-            cwd=ROOT, part="dbt build")  # fmt: skip
-        steps["p"].notes.append(node_seconds(work / "timings-p.json"))
-    api_run(step("c", f"+1% ({new:,}) on as many subjects: ingest api + ingest build", new),
-            made, env)  # fmt: skip
-    active = max(1, round(export.subjects_count * ACTIVE_SUBJECTS))
-    on_active = generate.new_classifications(
-        export, new, seed=8, active_subjects=active, earlier_new=new
-    )
-    what = f"+1% ({new:,}) on the {active:,} newest subjects: ingest api + ingest build"
-    api_run(step("C", what, new), on_active, env)
-    if "s" not in args.skip:
-        project = copy_project(work / "project")
-        relabel_one_answer(project / "seeds" / "question_answer_schema.csv")
-        dbt = [*PLAIN_DBT_BUILD, "--exclude-resource-type", "unit_test"]
-        run(step("s", "one seeded answer label changed: plain dbt build", 0), dbt, env,
-            cwd=project)  # fmt: skip
-        run(step("S", "the same configuration: dbt build --full-refresh", 0),
-            [*dbt, "--full-refresh"], env, cwd=project)  # fmt: skip
-        relabel_one_answer(project / "seeds" / "question_answer_schema.csv", OTHER_SCHEMA)
-        run(step("t", "another schema's answer label changed: plain dbt build", 0), dbt, env,
-            cwd=project)  # fmt: skip
-    if "d" not in args.skip:
-        api_sample = sample.generate(
-            n_classifications=args.api_classifications,
-            n_subjects=generate.subjects_for(args.api_classifications),
+    try:
+        floor(step("a", "floor: one DuckDB query, CSV -> answer counts", n), export, env)
+        full_load(step("b", "ingest export + ingest build, from empty", n), export, env)
+        new = max(1, n // 100)
+        made = generate.new_classifications(export, new)
+        nothing_new = made_empty(made)
+        # the API's first visit lands its own records of the workflow versions: N comes first
+        api_run(step("N", "nothing new: ingest api + ingest build --force", 0), nothing_new, env,
+                build=FORCED_BUILD)  # fmt: skip
+        skipped = api_run(step("n", "nothing new: ingest api + ingest build", 0), nothing_new, env)
+        if "dbt build skipped" in skipped:
+            steps["n"].notes.append("dbt build skipped")
+        if "p" not in args.skip:
+            run(step("p", "nothing new: plain dbt build (unit tests too)", 0), PLAIN_DBT_BUILD, env,
+                cwd=ROOT, part="dbt build")  # fmt: skip
+            steps["p"].notes.append(node_seconds(work / "timings-p.json"))
+        api_run(step("c", f"+1% ({new:,}) on as many subjects: ingest api + ingest build", new),
+                made, env)  # fmt: skip
+        active = max(1, round(export.subjects_count * ACTIVE_SUBJECTS))
+        on_active = generate.new_classifications(
+            export, new, seed=8, active_subjects=active, earlier_new=new
         )
-        output = api_run(
-            step("d", "ingest api from the stand-in, empty landing", args.api_classifications),
-            api_sample,
-            environment(work / "api-data"),
-            build=None,
-        )
-        rate = re.search(r"classifications/s\s+([\d,]+)", output)
-        if rate:
-            steps["d"].notes.append(f"client reports {rate.group(1)}/s while streaming")
-    if "e" not in args.skip:
-        panoptes_aggregation(
-            step("e", "panoptes_aggregation extract + reduce (subsample)", 0),
-            export, args.aggregation_rows, work / "aggregation", args.aggregation_timeout,
-        )  # fmt: skip
+        what = f"+1% ({new:,}) on the {active:,} newest subjects: ingest api + ingest build"
+        api_run(step("C", what, new), on_active, env)
+        if "s" not in args.skip:
+            project = copy_project(work / "project")
+            relabel_one_answer(project / "seeds" / "question_answer_schema.csv")
+            dbt = [*PLAIN_DBT_BUILD, "--exclude-resource-type", "unit_test"]
+            attempt(step("s", "one seeded answer label changed: plain dbt build", 0), dbt, env,
+                    cwd=project)  # fmt: skip
+            attempt(step("S", "the same configuration: dbt build --full-refresh", 0),
+                    [*dbt, "--full-refresh"], env, cwd=project)  # fmt: skip
+            relabel_one_answer(project / "seeds" / "question_answer_schema.csv", OTHER_SCHEMA)
+            attempt(step("t", "another schema's answer label changed: plain dbt build", 0), dbt,
+                    env, cwd=project)  # fmt: skip
+        if "d" not in args.skip:
+            api_sample = sample.generate(
+                n_classifications=args.api_classifications,
+                n_subjects=generate.subjects_for(args.api_classifications),
+            )
+            output = api_run(
+                step("d", "ingest api from the stand-in, empty landing", args.api_classifications),
+                api_sample,
+                environment(work / "api-data"),
+                build=None,
+            )
+            rate = re.search(r"classifications/s\s+([\d,]+)", output)
+            if rate:
+                steps["d"].notes.append(f"client reports {rate.group(1)}/s while streaming")
+        if "e" not in args.skip:
+            panoptes_aggregation(
+                step("e", "panoptes_aggregation extract + reduce (subsample)", 0),
+                export, args.aggregation_rows, work / "aggregation", args.aggregation_timeout,
+            )  # fmt: skip
+    except StepFailed as failure:  # a step the later ones build on: the table so far
+        list(steps.values())[-1].failed = str(failure)
+        print_table(n, size, steps, args.dbt_vars)
+        return 1
     print_table(n, size, steps, args.dbt_vars)
     return 0
 
@@ -506,21 +535,25 @@ def print_table(n: int, size: int, steps: dict[str, Step], dbt_vars: str | None 
     print("| step | what | seconds | classifications/s | peak RSS MB | notes |")
     print("|---|---|---:|---:|---:|---|")
     for step in steps.values():
-        rate = f"{step.rate:,.0f}" if step.classifications else ""
+        rate = f"{step.rate:,.0f}" if step.classifications and not step.failed else ""
+        seconds = f"failed after {step.seconds:.1f}" if step.failed else f"{step.seconds:.1f}"
+        notes = [*step.notes, step.failed] if step.failed else step.notes
         print(
-            f"| {step.name} | {step.what} | {step.seconds:.1f} | {rate} | "
-            f"{step.peak_rss_mb:,.0f} | {'; '.join(step.notes)} |"
+            f"| {step.name} | {step.what} | {seconds} | {rate} | "
+            f"{step.peak_rss_mb:,.0f} | {'; '.join(notes)} |"
         )
-    a, b, no, forced = (steps[k].seconds for k in "abnN")
+    done = {key: step.seconds for key, step in steps.items() if not step.failed}
     print()
-    print(f"b/a = {b / a:.2f} (target <= 4); n = {no:.1f} s; N = {forced:.1f} s")
-    if "p" in steps:
-        print(f"plain dbt build with nothing new = {steps['p'].seconds:.1f} s (target < 10)")
+    if all(key in done for key in "abnN"):
+        a, b, no, forced = (done[key] for key in "abnN")
+        print(f"b/a = {b / a:.2f} (target <= 4); n = {no:.1f} s; N = {forced:.1f} s")
+    if "p" in done:
+        print(f"plain dbt build with nothing new = {done['p']:.1f} s (target < 10)")
     # the variable cost of +1% (and of a seed change) is measured against a build that runs
     # and finds nothing new
     for key, target in (("c", 0.05), ("C", 0.05), ("s", 0.25)):
-        if key in steps and b > forced:
-            ratio = (steps[key].seconds - forced) / (b - forced)
+        if key in done and "b" in done and "N" in done and done["b"] > done["N"]:
+            ratio = (done[key] - done["N"]) / (done["b"] - done["N"])
             print(f"({key}-N)/(b-N) = {ratio:.3f} (target <= {target})")
 
 

@@ -161,8 +161,9 @@ def node_seconds(timings: Path) -> str:
     for result in results["results"]:
         kinds.setdefault(result["unique_id"].split(".")[0], []).append(result["execution_time"])
     parts = [f"{len(times)} {kind}s {sum(times):.1f} s" for kind, times in sorted(kinds.items())]
-    threads = SETTINGS.get("WAREHOUSE_DBT_THREADS", "2")  # the profile's default: 2
-    summed = f"summed over {threads} threads"
+    # the threads that ran nodes (hooks run on dbt's main thread)
+    threads = len({result["thread_id"] for result in results["results"]} - {"main"}) or 1
+    summed = f"summed over {threads} thread{'s' if threads > 1 else ''}"
     return f"dbt {results['elapsed_time']:.1f} s ({', '.join(parts)}; {summed})"
 
 
